@@ -1,0 +1,156 @@
+"""The ``autograder`` command.
+
+    autograder check NOTEBOOK... [--json]     self-check notebooks (exit 0 when all pass)
+    autograder demo                           check every solution and released notebook
+    autograder release [ASSIGNMENT...]        regenerate assignments/ from solutions/ with nbgrader
+    autograder nbgrader-config                write nbgrader_config.py from course.yml
+    autograder sync-points                    copy course.yml's points into the solution notebooks
+    autograder sync-gradebook                 register assignments and due dates in nbgrader's gradebook
+    autograder grade SUBMISSIONS -a ID        grade a whole class in the hardened sandbox
+    autograder audit GRADEBOOK --grades DIR   list where nbgrader gave more than the hardened grader
+
+Errors in what you asked for (a missing file, a wrong course.yml) are
+reported in one line and exit with status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .course import CourseError, load_course
+
+
+def _course(args):
+    start = Path(args.notebooks[0]).parent if getattr(args, "notebooks", None) else None
+    return load_course(args.course, start=start)
+
+
+def cmd_check(args) -> int:
+    from .checker import check_notebook
+
+    course = _course(args)
+    reports = [check_notebook(path, course=course, assignment=args.assignment, seed=args.seed) for path in args.notebooks]
+    if args.json:
+        data = [r.to_dict() for r in reports]
+        print(json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False))
+    else:
+        color = sys.stdout.isatty()
+        for report in reports:
+            if len(reports) > 1:
+                print(f"== {report.notebook}")
+            print("\n".join(report.lines(color=color)))
+    return 0 if all(r.all_passed for r in reports) else 1
+
+
+def cmd_demo(args) -> int:
+    from .checker import check_notebook
+
+    course = load_course(args.course)
+    problems = 0
+    for a in course.assignments:
+        solution = course.source_dir(a.id) / a.notebook
+        release = course.release_dir(a.id) / a.notebook
+        for label, path, want in (("solution", solution, a.max_score), ("released", release, 0.0)):
+            report = check_notebook(path, course=course, assignment=a.id)
+            statuses = sorted({e.status for e in report.exercises})
+            ok = report.score == want
+            problems += not ok
+            print(f"{'✓' if ok else '✗'} {a.id:<18} {label:<9} {report.score:g}/{report.max_score:g} points  ({', '.join(statuses)})")
+            if args.verbose or not ok:
+                print("\n".join("    " + line for line in report.lines()))
+    print("demo: every solution scores full marks and every released notebook scores 0" if not problems else f"demo: {problems} notebook(s) did not score as expected")
+    return 0 if not problems else 1
+
+
+def cmd_nbgrader_config(args) -> int:
+    from .nbgrader_bridge import write_config
+
+    course = load_course(args.course)
+    path = write_config(course)
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_release(args) -> int:
+    from .nbgrader_bridge import release
+
+    course = load_course(args.course)
+    for path in release(course, args.assignments or None):
+        print(f"released {path}")
+    return 0
+
+
+def cmd_sync_points(args) -> int:
+    from .nbgrader_bridge import sync_points
+
+    course = load_course(args.course)
+    changed = sync_points(course)
+    print("\n".join(f"updated points in {p}" for p in changed) or "points already agree with course.yml")
+    return 0
+
+
+def cmd_sync_gradebook(args) -> int:
+    from .nbgrader_bridge import sync_gradebook
+
+    course = load_course(args.course)
+    for line in sync_gradebook(course, args.db):
+        print(line)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="autograder", description="Check and grade the convolution course's notebooks.")
+    parser.add_argument("--course", help="path of course.yml (default: found from the notebook or the current folder)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("check", help="self-check notebooks: one line per exercise")
+    p.add_argument("notebooks", nargs="+", help=".ipynb files")
+    p.add_argument("--json", action="store_true", help="print the JSON report instead")
+    p.add_argument("--assignment", "-a", help="assignment id, when it cannot be told from the path")
+    p.add_argument("--seed", type=int, help="seed of the hidden checks (default: course.yml's)")
+    p.set_defaults(run=cmd_check)
+
+    p = sub.add_parser("demo", help="check every solution (full marks) and released notebook (0)")
+    p.add_argument("--verbose", "-v", action="store_true", help="show every exercise's line")
+    p.set_defaults(run=cmd_demo)
+
+    p = sub.add_parser("release", help="regenerate assignments/ from solutions/ with nbgrader generate_assignment")
+    p.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    p.set_defaults(run=cmd_release)
+
+    p = sub.add_parser("nbgrader-config", help="write nbgrader_config.py derived from course.yml")
+    p.set_defaults(run=cmd_nbgrader_config)
+
+    p = sub.add_parser("sync-points", help="write course.yml's points into the solution notebooks' nbgrader metadata")
+    p.set_defaults(run=cmd_sync_points)
+
+    p = sub.add_parser("sync-gradebook", help="register course.yml's assignments and due dates in nbgrader's gradebook")
+    p.add_argument("--db", help="gradebook database URL (default: nbgrader's, next to course.yml)")
+    p.set_defaults(run=cmd_sync_gradebook)
+
+    try:
+        from .grading.cli import add_commands
+    except ImportError:  # pragma: no cover - the grading package is part of the project
+        pass
+    else:
+        add_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except CourseError as exc:
+        print(f"autograder: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("autograder: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""course.yml: the single place where the course is configured.
+
+It names the course, lists the assignments (folder id, notebook, title, due
+date, data files, points per exercise) and holds the grading settings.  This
+module finds it, validates it against the exercise declarations and answers
+questions about it; errors say what is wrong and where.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+FILE_NAME = "course.yml"
+ENV_VAR = "AUTOGRADER_COURSE"
+DEFAULT_SEED = 20261123
+
+
+class CourseError(ValueError):
+    """course.yml is missing or wrong; the message says where and what to do."""
+
+
+@dataclass
+class Assignment:
+    id: str
+    title: str
+    notebook: str
+    due: str | None
+    points: dict[str, float]
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(self.points.values()))
+
+
+@dataclass
+class Course:
+    path: Path
+    id: str
+    title: str
+    grading: dict[str, Any]
+    assignments: list[Assignment]
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    @property
+    def seed(self) -> int:
+        return int(self.grading.get("seed", DEFAULT_SEED))
+
+    def assignment(self, assignment_id: str) -> Assignment:
+        for a in self.assignments:
+            if a.id == assignment_id:
+                return a
+        known = ", ".join(a.id for a in self.assignments)
+        raise CourseError(f"no assignment {assignment_id!r} in {self.path}; known: {known}")
+
+    def source_dir(self, assignment_id: str) -> Path:
+        return self.root / "solutions" / assignment_id
+
+    def release_dir(self, assignment_id: str) -> Path:
+        return self.root / "assignments" / assignment_id
+
+    def data_files(self, assignment_id: str) -> dict[str, bytes]:
+        """The assignment's data files (from the instructor's copy, never the learner's)."""
+        out = {}
+        for name in self.assignment(assignment_id).files:
+            path = self.source_dir(assignment_id) / name
+            try:
+                out[name] = path.read_bytes()
+            except OSError as exc:
+                raise CourseError(f"{self.path}: assignment {assignment_id} lists the file {name!r}, which cannot be read: {exc}") from None
+        return out
+
+    def identify(self, notebook: Path, grade_ids: list[str] | None = None) -> Assignment:
+        """Which assignment a notebook belongs to: by folder, file name or grade ids."""
+        notebook = Path(notebook)
+        for part in reversed(notebook.resolve().parts[:-1]):
+            for a in self.assignments:
+                if a.id == part:
+                    return a
+        matches = [a for a in self.assignments if a.notebook == notebook.name]
+        if len(matches) == 1:
+            return matches[0]
+        if grade_ids:
+            scored = [(len(set(grade_ids) & set(a.points)), a) for a in self.assignments]
+            best = max(scored, key=lambda pair: pair[0])
+            if best[0]:
+                return best[1]
+        raise CourseError(f"cannot tell which assignment {notebook} belongs to; pass --assignment (one of {', '.join(a.id for a in self.assignments)})")
+
+
+def find_course_file(start: Path | None = None) -> Path:
+    """course.yml: $AUTOGRADER_COURSE, else the nearest one above ``start`` or the
+    current folder, else the one of the source tree this package was installed from."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    for base in [p for p in (start, Path.cwd()) if p is not None]:
+        base = Path(base).resolve()
+        for folder in [base, *base.parents]:
+            candidate = folder / FILE_NAME
+            if candidate.is_file():
+                return candidate
+    packaged = Path(__file__).resolve().parent.parent / FILE_NAME
+    if packaged.is_file():
+        return packaged
+    raise CourseError(f"no {FILE_NAME} found; pass --course PATH or set {ENV_VAR}")
+
+
+def load_course(path: str | Path | None = None, *, start: Path | None = None, validate: bool = True) -> Course:
+    """Read and validate course.yml."""
+    path = Path(path) if path else find_course_file(start)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CourseError(f"no course file at {path}") from None
+    except yaml.YAMLError as exc:
+        raise CourseError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise CourseError(f"{path} should hold a mapping with id, title, grading and assignments")
+    for key in ("id", "title", "assignments"):
+        if key not in data:
+            raise CourseError(f"{path} has no {key!r}")
+    grading = data.get("grading") or {}
+    if not isinstance(grading, dict):
+        raise CourseError(f"{path}: 'grading' should be a mapping")
+    assignments = []
+    seen = set()
+    for n, entry in enumerate(data["assignments"] or []):
+        where = f"{path}: assignments[{n}]"
+        if not isinstance(entry, dict):
+            raise CourseError(f"{where} should be a mapping")
+        for key in ("id", "notebook", "points"):
+            if key not in entry:
+                raise CourseError(f"{where} has no {key!r}")
+        if entry["id"] in seen:
+            raise CourseError(f"{where}: the id {entry['id']!r} is used twice")
+        seen.add(entry["id"])
+        points = entry["points"]
+        if not isinstance(points, dict) or not points:
+            raise CourseError(f"{where}: 'points' should map exercise ids to points")
+        for exercise_id, value in points.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise CourseError(f"{where}: points for {exercise_id!r} should be a number >= 0, not {value!r}")
+        files = entry.get("files") or []
+        if not isinstance(files, list) or not all(isinstance(f, str) and "/" not in f for f in files):
+            raise CourseError(f"{where}: 'files' should be a list of file names in the assignment folder")
+        assignments.append(Assignment(str(entry["id"]), str(entry.get("title", entry["id"])), str(entry["notebook"]), str(entry["due"]) if entry.get("due") else None, {str(k): float(v) for k, v in points.items()}, files))
+    course = Course(path, str(data["id"]), str(data["title"]), grading, assignments)
+    if validate:
+        _validate_against_declarations(course)
+    return course
+
+
+def _validate_against_declarations(course: Course) -> None:
+    from .exercises import registry
+
+    declared = registry()
+    for a in course.assignments:
+        listed = set(a.points)
+        unknown = sorted(listed - set(declared))
+        if unknown:
+            raise CourseError(f"{course.path}: assignment {a.id} gives points to unknown exercises: {', '.join(unknown)}")
+        wrong_home = sorted(e for e in listed if declared[e].assignment != a.id)
+        if wrong_home:
+            raise CourseError(f"{course.path}: {', '.join(wrong_home)} belong to another assignment than {a.id}")
+        unlisted = sorted(e.id for e in declared.values() if e.assignment == a.id and e.id not in listed)
+        if unlisted:
+            raise CourseError(f"{course.path}: assignment {a.id} has no points for {', '.join(unlisted)}")

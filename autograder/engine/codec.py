@@ -1,0 +1,255 @@
+"""Plain data across the trust boundary.
+
+Values leave the learner's process as JSON: numbers, strings, lists, tuples,
+dicts and NumPy arrays of numbers (raw bytes, base64).  Anything else becomes a
+description (its type name and a short repr), never an object.  Nothing coming
+from the learner is ever unpickled; :func:`decode` accepts only this format and
+rejects everything else, so whatever a learner's object claims about itself
+(``__eq__``, ``__array__``, a subclass) the trusted side compares bytes.
+
+The same functions serve the in-notebook check, so that a value is judged the
+same way whether it crossed a process boundary or not.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+#: dtype kinds that may cross: bool, signed, unsigned, float, complex.
+_ARRAY_KINDS = frozenset("biufc")
+MAX_DEPTH = 32
+MAX_ITEMS = 1_000_000
+MAX_BYTES = 256 * 1024 * 1024
+MAX_TEXT = 2_000
+
+
+class CodecError(ValueError):
+    """The data is not in the plain format (malformed, too large, or forged)."""
+
+
+class Opaque:
+    """Stands for an object that could not cross: only its type and repr did."""
+
+    __slots__ = ("type_name", "text")
+
+    def __init__(self, type_name: str, text: str):
+        self.type_name = type_name
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Opaque) and (self.type_name, self.text) == (other.type_name, other.text)
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name} {self.text}>"
+
+
+class ArrayInfo(np.ndarray):
+    """A decoded array that remembers the Python type the learner returned."""
+
+    source_type: str = "numpy.ndarray"
+
+
+def _type_name(value: object) -> str:
+    cls = type(value)
+    module = getattr(cls, "__module__", "") or ""
+    name = getattr(cls, "__qualname__", cls.__name__)
+    return name if module in ("builtins", "") else f"{module}.{name}"
+
+
+def _safe_repr(value: object) -> str:
+    try:
+        text = repr(value)
+    except BaseException as exc:  # a learner's __repr__ may raise anything
+        text = f"<repr failed: {type(exc).__name__}>"
+    if not isinstance(text, str):
+        text = "<repr returned a non-string>"
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def to_plain(value: Any, _depth: int = 0, _budget: list[int] | None = None) -> Any:
+    """Encode ``value`` as JSON-ready plain data (see the module docstring)."""
+    budget = _budget if _budget is not None else [MAX_BYTES]
+    if _depth > MAX_DEPTH:
+        return {"$opaque": "nested too deeply", "repr": ""}
+    if value is None or isinstance(value, (bool, str)) and type(value) in (bool, str):
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            return value[:MAX_TEXT]
+        return value
+    if type(value) is int:
+        return value if abs(value) < 2**63 else {"$bigint": str(value)}
+    if type(value) is float:
+        return _float(value)
+    if isinstance(value, np.ndarray):
+        return _array(value, budget)
+    if isinstance(value, np.generic) and np.dtype(type(value)).kind in _ARRAY_KINDS:
+        scalar = np.asarray(value)
+        return {"$scalar": scalar.dtype.str, "data": base64.b64encode(scalar.tobytes()).decode("ascii")}
+    if type(value) in (list, tuple):
+        if len(value) > MAX_ITEMS:
+            return {"$opaque": _type_name(value), "repr": f"a {type(value).__name__} of {len(value)} items"}
+        items = [to_plain(v, _depth + 1, budget) for v in value]
+        return items if type(value) is list else {"$tuple": items}
+    if type(value) is dict:
+        pairs = [[to_plain(k, _depth + 1, budget), to_plain(v, _depth + 1, budget)] for k, v in list(value.items())[:MAX_ITEMS]]
+        return {"$dict": pairs}
+    return {"$opaque": _type_name(value), "repr": _safe_repr(value)}
+
+
+def _float(value: float) -> Any:
+    if math.isfinite(value):
+        return value
+    return {"$float": "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")}
+
+
+def _array(value: np.ndarray, budget: list[int]) -> Any:
+    # Read the memory through the base class: a subclass cannot lie about it.
+    base = np.ndarray.view(value, np.ndarray)
+    kind = base.dtype.kind
+    if kind not in _ARRAY_KINDS:
+        return {"$opaque": f"numpy.ndarray of dtype {base.dtype}", "repr": _safe_repr(base)}
+    if base.nbytes > budget[0]:
+        return {"$opaque": _type_name(value), "repr": f"an array of {base.nbytes} bytes, too large to grade"}
+    budget[0] -= base.nbytes
+    data = np.ascontiguousarray(base)
+    dtype = data.dtype.newbyteorder("<") if data.dtype.byteorder == ">" else data.dtype
+    encoded = {
+        "$nd": dtype.str,
+        "shape": list(data.shape),
+        "data": base64.b64encode(data.astype(dtype, copy=False).tobytes()).decode("ascii"),
+    }
+    if type(value) is not np.ndarray:
+        encoded["type"] = _type_name(value)
+    return encoded
+
+
+def from_plain(data: Any, _depth: int = 0) -> Any:
+    """Decode what :func:`to_plain` produced; raise :class:`CodecError` on anything else."""
+    if _depth > MAX_DEPTH + 1:
+        raise CodecError("nested too deeply")
+    if data is None or type(data) in (bool, int, str):
+        return data
+    if type(data) is float:
+        return data
+    if type(data) is list:
+        return [from_plain(v, _depth + 1) for v in data]
+    if type(data) is not dict or len(data) == 0:
+        raise CodecError(f"unexpected {type(data).__name__}")
+    if "$nd" in data:
+        return _decode_array(data)
+    if "$scalar" in data:
+        _require_keys(data, {"$scalar", "data"})
+        dtype = _dtype(data["$scalar"])
+        raw = _b64(data["data"])
+        if len(raw) != dtype.itemsize:
+            raise CodecError("scalar of the wrong size")
+        return np.frombuffer(raw, dtype=dtype)[0]
+    if "$tuple" in data:
+        _require_keys(data, {"$tuple"})
+        if type(data["$tuple"]) is not list:
+            raise CodecError("malformed tuple")
+        return tuple(from_plain(v, _depth + 1) for v in data["$tuple"])
+    if "$dict" in data:
+        _require_keys(data, {"$dict"})
+        out = {}
+        for pair in data["$dict"]:
+            if type(pair) is not list or len(pair) != 2:
+                raise CodecError("malformed dict")
+            key = from_plain(pair[0], _depth + 1)
+            try:
+                hash(key)
+            except TypeError:
+                key = Opaque("unhashable key", repr(key))
+            out[key] = from_plain(pair[1], _depth + 1)
+        return out
+    if "$float" in data:
+        _require_keys(data, {"$float"})
+        table = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+        if data["$float"] not in table:
+            raise CodecError("malformed float")
+        return table[data["$float"]]
+    if "$bigint" in data:
+        _require_keys(data, {"$bigint"})
+        text = data["$bigint"]
+        if type(text) is not str or len(text) > 4000 or not text.lstrip("-").isdigit():
+            raise CodecError("malformed integer")
+        return int(text)
+    if "$opaque" in data:
+        _require_keys(data, {"$opaque", "repr"})
+        if type(data["$opaque"]) is not str or type(data["repr"]) is not str:
+            raise CodecError("malformed description")
+        return Opaque(data["$opaque"][:200], data["repr"][:MAX_TEXT])
+    raise CodecError("unknown tag")
+
+
+def _require_keys(data: dict, allowed: set[str]) -> None:
+    if not set(data) <= allowed | {"type"}:
+        raise CodecError("unexpected keys")
+
+
+def _dtype(text: Any) -> np.dtype:
+    if type(text) is not str or len(text) > 8:
+        raise CodecError("malformed dtype")
+    try:
+        dtype = np.dtype(text)
+    except TypeError as exc:
+        raise CodecError("unknown dtype") from exc
+    if dtype.kind not in _ARRAY_KINDS or dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
+        raise CodecError("dtype not allowed")
+    return dtype
+
+
+def _b64(text: Any) -> bytes:
+    if type(text) is not str:
+        raise CodecError("malformed data")
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError as exc:
+        raise CodecError("malformed base64") from exc
+
+
+def _decode_array(data: dict) -> np.ndarray:
+    _require_keys(data, {"$nd", "shape", "data"})
+    dtype = _dtype(data["$nd"])
+    shape = data["shape"]
+    if type(shape) is not list or len(shape) > 32 or not all(type(n) is int and 0 <= n for n in shape):
+        raise CodecError("malformed shape")
+    raw = _b64(data["data"])
+    count = math.prod(shape)
+    if count * dtype.itemsize != len(raw):
+        raise CodecError("array data does not match its shape")
+    array = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+    out = array.view(ArrayInfo)
+    source = data.get("type")
+    out.source_type = source[:200] if type(source) is str else "numpy.ndarray"
+    return out
+
+
+def plain_array(value: Any) -> np.ndarray:
+    """A decoded array as a plain ndarray (drops the remembered source type)."""
+    return np.ndarray.view(value, np.ndarray) if isinstance(value, np.ndarray) else np.asarray(value)
+
+
+def dumps(value: Any) -> bytes:
+    """Encode a message (already plain) as compact JSON bytes."""
+    return json.dumps(value, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def loads(raw: bytes) -> Any:
+    """Parse a message; forged constants such as NaN literals are refused."""
+
+    def _reject(token: str) -> Any:
+        raise CodecError(f"non-standard JSON constant {token}")
+
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise CodecError(f"malformed message: {exc}") from exc
+
+
+def roundtrip(value: Any) -> Any:
+    """What the trusted side would see of ``value`` had it crossed the boundary."""
+    return from_plain(loads(dumps(to_plain(value))))

@@ -1,0 +1,290 @@
+"""Find library shortcuts in "by hand" exercises, statically and at run time.
+
+Static: parse the learner's code (never run it), resolve import aliases
+(``import numpy as np``, ``from scipy import signal as sg``,
+``from numpy import convolve``) and look, inside the graded function and the
+module-level helpers it calls, for any name that resolves under a forbidden
+prefix.  String tricks (``getattr(np, "convolve")``, ``__import__("scipy")``)
+are caught when the strings are literals.
+
+Run time: :class:`Tripwires` replaces the forbidden callables in modules that
+are already imported with wrappers that, while armed, record the call and raise
+:class:`ForbiddenCall`.  It derives from BaseException so that a learner's
+``except Exception`` does not swallow it.
+"""
+from __future__ import annotations
+
+import ast
+import functools
+import sys
+from dataclasses import dataclass, field
+from typing import Iterable
+
+#: Every learner function is checked for these: learner code has no business
+#: reaching into the grader (its references or hidden-case generators).
+ALWAYS_FORBIDDEN = ("autograder",)
+
+#: Internal names under which NumPy keeps its convolution machinery.
+_NUMPY_INTERNALS = {
+    "numpy.convolve": ("numpy.core.numeric.convolve", "numpy._core.numeric.convolve"),
+    "numpy.correlate": (
+        "numpy.core.numeric.correlate",
+        "numpy._core.numeric.correlate",
+        "numpy.core.multiarray.correlate",
+        "numpy.core.multiarray.correlate2",
+        "numpy._core.multiarray.correlate",
+        "numpy._core.multiarray.correlate2",
+        "numpy.core._multiarray_umath.correlate",
+        "numpy.core._multiarray_umath.correlate2",
+        "numpy._core._multiarray_umath.correlate",
+        "numpy._core._multiarray_umath.correlate2",
+    ),
+}
+
+
+def expand(prefixes: Iterable[str]) -> tuple[str, ...]:
+    """Forbidden prefixes plus the internal aliases of the NumPy ones."""
+    out: list[str] = []
+    for prefix in prefixes:
+        out.append(prefix)
+        out.extend(_NUMPY_INTERNALS.get(prefix, ()))
+    return tuple(dict.fromkeys(out))
+
+
+def _matches(dotted: str, prefixes: Iterable[str]) -> str | None:
+    for prefix in prefixes:
+        if dotted == prefix or dotted.startswith(prefix + "."):
+            return prefix
+    return None
+
+
+@dataclass
+class Finding:
+    """One forbidden use: what it resolves to and where it is in the learner's code."""
+
+    name: str
+    line: int
+    cell: int | None = None
+    text: str = ""
+
+    def describe(self) -> str:
+        where = f"cell {self.cell}, line {self.line}" if self.cell is not None else f"line {self.line}"
+        return f"{self.name} ({where}: {self.text.strip()[:80]})"
+
+
+@dataclass
+class _Scope:
+    aliases: dict[str, str] = field(default_factory=dict)
+    star_modules: list[str] = field(default_factory=list)
+
+
+def _record_imports(node: ast.AST, scope: _Scope) -> None:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Import):
+            for alias in sub.names:
+                if alias.asname:
+                    scope.aliases[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    scope.aliases[top] = top
+        elif isinstance(sub, ast.ImportFrom) and sub.module and sub.level == 0:
+            for alias in sub.names:
+                if alias.name == "*":
+                    scope.star_modules.append(sub.module)
+                else:
+                    scope.aliases[alias.asname or alias.name] = f"{sub.module}.{alias.name}"
+
+
+def _dotted(node: ast.AST) -> list[str] | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return parts[::-1]
+    return None
+
+
+def _star_names(module: str) -> set[str]:
+    mod = sys.modules.get(module)
+    if mod is None:
+        try:
+            __import__(module)
+            mod = sys.modules[module]
+        except Exception:  # a module we cannot import here cannot be resolved
+            return set()
+    return {n for n in dir(mod) if not n.startswith("_")}
+
+
+class _Cell:
+    def __init__(self, index: int | None, source: str, tree: ast.Module):
+        self.index = index
+        self.lines = source.splitlines()
+        self.tree = tree
+
+
+def parse_cells(cells: Iterable[tuple[int | None, str]]) -> list[_Cell]:
+    """Parse each cell on its own, so one broken cell does not hide the rest."""
+    parsed = []
+    for index, source in cells:
+        try:
+            parsed.append(_Cell(index, source, ast.parse(source)))
+        except (SyntaxError, ValueError):
+            continue
+    return parsed
+
+
+def static_findings(cells: list[_Cell], function: str, prefixes: Iterable[str]) -> list[Finding]:
+    """Forbidden uses inside ``function`` (its last definition) and the helpers it calls."""
+    prefixes = expand(tuple(prefixes) + ALWAYS_FORBIDDEN)
+    scope = _Scope()
+    defs: dict[str, tuple[_Cell, ast.AST]] = {}
+    for cell in cells:
+        _record_imports(cell.tree, scope)
+        for node in cell.tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                defs[node.name] = (cell, node)
+    if function not in defs:
+        return []
+    star = {name: module for module in scope.star_modules for name in _star_names(module)}
+    findings: list[Finding] = []
+    seen: set[str] = set()
+    todo = [function]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in defs:
+            continue
+        seen.add(name)
+        cell, node = defs[name]
+        local = _Scope(dict(scope.aliases), list(scope.star_modules))
+        _record_imports(node, local)
+        for sub in ast.walk(node):
+            finding = _check_node(sub, local, star, prefixes)
+            if finding:
+                finding.cell = cell.index
+                line = getattr(sub, "lineno", 0)
+                finding.line = line
+                finding.text = cell.lines[line - 1] if 0 < line <= len(cell.lines) else ""
+                findings.append(finding)
+            if isinstance(sub, ast.Name) and sub.id in defs and sub.id not in seen:
+                todo.append(sub.id)
+    unique = {(f.name, f.cell, f.line): f for f in findings}
+    return sorted(unique.values(), key=lambda f: (f.cell or 0, f.line))
+
+
+def _resolve(parts: list[str], scope: _Scope, star: dict[str, str]) -> str | None:
+    head = parts[0]
+    if head in scope.aliases:
+        return ".".join([scope.aliases[head], *parts[1:]])
+    if head in star:
+        return ".".join([star[head], head, *parts[1:]])
+    return None
+
+
+def _check_node(node: ast.AST, scope: _Scope, star: dict[str, str], prefixes: tuple[str, ...]) -> Finding | None:
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [f"{node.module}.{a.name}" for a in node.names if node.module]
+        for module in modules:
+            hit = _matches(module, prefixes)
+            if hit:
+                return Finding(module, 0)
+        return None
+    if isinstance(node, (ast.Attribute, ast.Name)) and isinstance(getattr(node, "ctx", None), ast.Load):
+        parts = _dotted(node)
+        if parts:
+            dotted = _resolve(parts, scope, star)
+            if dotted and _matches(dotted, prefixes):
+                return Finding(dotted, 0)
+        return None
+    if isinstance(node, ast.Call):
+        func = _dotted(node.func)
+        strings = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        if func and func[-1] in ("__import__", "import_module") and strings:
+            if _matches(strings[0], prefixes):
+                return Finding(strings[0], 0)
+        if func and func[-1] == "getattr" and len(node.args) >= 2 and len(strings) >= 1:
+            owner = _dotted(node.args[0])
+            base = _resolve(owner, scope, star) if owner else None
+            if base and _matches(f"{base}.{strings[0]}", prefixes):
+                return Finding(f"{base}.{strings[0]}", 0)
+    return None
+
+
+class ForbiddenCall(BaseException):
+    """Raised by an armed tripwire; not an Exception, so broad excepts miss it."""
+
+
+class Tripwires:
+    """Replace forbidden callables by recording wrappers, armed per exercise.
+
+    Only modules already imported are patched (nothing is imported for it).
+    ``install`` is idempotent; ``uninstall`` restores the originals.
+    """
+
+    def __init__(self) -> None:
+        self.armed: tuple[str, ...] = ()
+        self.hits: list[str] = []
+        self._patched: list[tuple[object, str, object]] = []
+
+    def targets(self) -> list[tuple[str, str]]:
+        """(module, attribute) pairs to patch, for modules that are imported."""
+        wanted: list[tuple[str, str]] = [("numpy", "convolve"), ("numpy", "correlate")]
+        for internal in _NUMPY_INTERNALS.values():
+            for name in internal:
+                module, _, attr = name.rpartition(".")
+                wanted.append((module, attr))
+        for module in ("numpy.fft", "scipy.signal", "scipy.ndimage", "scipy.fft", "scipy.fftpack"):
+            mod = sys.modules.get(module)
+            if mod is not None:
+                for attr in getattr(mod, "__all__", [n for n in dir(mod) if not n.startswith("_")]):
+                    wanted.append((module, attr))
+        for module in ("scipy.signal._signaltools", "scipy.signal._sigtools", "scipy.ndimage._filters"):
+            mod = sys.modules.get(module)
+            if mod is not None:
+                for attr in dir(mod):
+                    if "conv" in attr or "corr" in attr:
+                        wanted.append((module, attr))
+        return [(m, a) for m, a in wanted if m in sys.modules]
+
+    def install(self) -> None:
+        if self._patched:
+            return
+        for module_name, attr in self.targets():
+            module = sys.modules[module_name]
+            original = getattr(module, attr, None)
+            if not callable(original) or isinstance(original, type):
+                continue
+            qualname = f"{module_name}.{attr}"
+            shown = next((public for public, internal in _NUMPY_INTERNALS.items() if qualname in internal), qualname)
+            try:
+                setattr(module, attr, self._wrap(qualname, shown, original))
+            except (AttributeError, TypeError):
+                continue
+            self._patched.append((module, attr, original))
+
+    def uninstall(self) -> None:
+        for module, attr, original in reversed(self._patched):
+            setattr(module, attr, original)
+        self._patched.clear()
+
+    def _wrap(self, qualname: str, shown: str, original):
+        wires = self
+
+        @functools.wraps(original)
+        def tripwire(*args, **kwargs):
+            if _matches(qualname, wires.armed):
+                wires.hits.append(shown)
+                raise ForbiddenCall(f"{shown} is not allowed here: this exercise is to be done by hand")
+            return original(*args, **kwargs)
+
+        tripwire.__autograder_tripwire__ = True
+        return tripwire
+
+    def arm(self, prefixes: Iterable[str]) -> None:
+        self.armed = expand(tuple(prefixes))
+        self.hits = []
+
+    def disarm(self) -> list[str]:
+        hits, self.hits, self.armed = list(dict.fromkeys(self.hits)), [], ()
+        return hits

@@ -1,0 +1,244 @@
+"""``check()``: the self-check that runs inside the learner's own notebook.
+
+It evaluates an exercise's declaration against the objects of the notebook's
+namespace with the same engine and the same messages as ``autograder check``.
+It runs in the learner's process (it has to: nbgrader's test cells run in the
+kernel), so it is a learning aid, not a defence: ``autograder grade`` is the
+grader that cannot be fooled.
+
+A failure raises :class:`CheckFailed`, shown in Jupyter as the learner-facing
+message alone, without a traceback into the grader.
+"""
+from __future__ import annotations
+
+import contextlib
+import inspect
+import os
+import signal
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from .engine import codec
+from .engine.evaluate import MISSING, NOT_IMPLEMENTED, PASSED, evaluate, prepare
+from .engine.forbidden import ForbiddenCall, Tripwires
+from .engine.outcome import Call, NameInfo, Outcome, Raised, WorkPath
+from .exercises import get
+
+DEFAULT_TIMEOUT = 10.0
+
+
+class CheckFailed(AssertionError):
+    """An exercise did not pass; the message is meant for the learner."""
+
+
+class _Timeout(BaseException):
+    pass
+
+
+def _seed() -> int:
+    env = os.environ.get("AUTOGRADER_SEED")
+    if env:
+        return int(env)
+    from .course import DEFAULT_SEED, CourseError, load_course
+
+    try:
+        return load_course(validate=False).seed
+    except CourseError:
+        return DEFAULT_SEED
+
+
+def _history() -> list[str]:
+    """The cells this kernel has run, as IPython keeps them (empty outside IPython)."""
+    shell = get_ipython()
+    if shell is None:
+        return []
+    history = shell.user_ns.get("In") or shell.user_ns.get("_ih") or []
+    return [cell for cell in history if isinstance(cell, str)]
+
+
+def _raised(exc: BaseException) -> Raised:
+    where = ""
+    for frame, line in __import__("traceback").walk_tb(exc.__traceback__):
+        if not frame.f_code.co_filename.startswith(str(Path(__file__).parent)):
+            where = f"line {line}"
+    return Raised(type(exc).__name__, tuple(c.__name__ for c in type(exc).__mro__), str(exc)[:500], where)
+
+
+class InProcessCaller:
+    """The evaluator's Caller for objects living in this very process."""
+
+    def __init__(self, namespace: dict[str, Any]):
+        self.namespace = namespace
+
+    def sources(self) -> list[tuple[int | None, str]]:
+        from .notebook.load import _strip_self_checks, _to_python
+
+        history = _history()
+        if history:
+            return [(None, _strip_self_checks(_to_python(cell))) for cell in history]
+        out = []
+        for value in self.namespace.values():
+            if inspect.isfunction(value):
+                with contextlib.suppress(OSError, TypeError):
+                    out.append((None, inspect.getsource(inspect.getmodule(value) or value)))
+        return out
+
+    def lookup(self, names: Sequence[str], owner: str | None = None) -> dict[str, NameInfo]:
+        infos = {}
+        for name in names:
+            if name not in self.namespace:
+                infos[name] = NameInfo(self._why_missing(name))
+                continue
+            value = self.namespace[name]
+            if callable(value) and not isinstance(value, type):
+                infos[name] = NameInfo("defined", True, codec.Opaque("function", name))
+            else:
+                infos[name] = NameInfo("defined", False, codec.roundtrip(value))
+        return infos
+
+    @staticmethod
+    def _why_missing(name: str) -> str:
+        """Not written yet (an untouched stub raised) or simply not defined."""
+        from .notebook.load import _to_python, defined_names
+
+        for cell in reversed(_history()):
+            code = _to_python(cell)
+            if name in defined_names(code):
+                return NOT_IMPLEMENTED if "NotImplementedError" in code else MISSING
+        # A value stub binds nothing; IPython remembers the last error a cell raised.
+        return NOT_IMPLEMENTED if isinstance(getattr(sys, "last_value", None), NotImplementedError) else MISSING
+
+    def call(self, name: str, calls: Sequence[Call], *, timeout: float, forbidden: tuple[str, ...]) -> list[Outcome]:
+        function = self.namespace[name]
+        wires = Tripwires()
+        wires.install()
+        deadline = time.monotonic() + timeout
+        outcomes: list[Outcome] = []
+        try:
+            for call in calls:
+                outcome = self._one(function, call, wires, forbidden, deadline)
+                outcomes.append(outcome)
+                if outcome.timed_out:
+                    break
+        finally:
+            wires.uninstall()
+        return outcomes
+
+    def _one(self, function, call: Call, wires: Tripwires, forbidden, deadline: float) -> Outcome:
+        with tempfile.TemporaryDirectory(prefix="autograder-check-") as tmp:
+            folder = Path(tmp)
+            for f in call.files:
+                (folder / f.name).write_bytes(f.data)
+            args = codec.roundtrip(_resolve(call.args, folder))
+            kwargs = codec.roundtrip(_resolve(call.kwargs, folder))
+            args = tuple(codec.plain_array(a) if isinstance(a, codec.ArrayInfo) else a for a in args)
+            kwargs = {k: codec.plain_array(v) if isinstance(v, codec.ArrayInfo) else v for k, v in kwargs.items()}
+            outcome = Outcome()
+            started = time.perf_counter()
+            wires.arm(forbidden)
+            try:
+                with _alarm(deadline):
+                    outcome.value = codec.roundtrip(function(*args, **kwargs))
+            except _Timeout:
+                outcome.timed_out = True
+            except (Exception, ForbiddenCall, SystemExit) as exc:
+                outcome.raised = _raised(exc)
+            finally:
+                outcome.forbidden = tuple(wires.disarm())
+            outcome.seconds = time.perf_counter() - started
+            outcome.args_after = codec.roundtrip(tuple(args))
+            for name in call.outputs:
+                path = folder / name
+                if path.is_file() and not path.is_symlink():
+                    outcome.files[name] = path.read_bytes()
+        return outcome
+
+
+def _resolve(obj: Any, folder: Path) -> Any:
+    if isinstance(obj, WorkPath):
+        return str(folder / obj.name)
+    if type(obj) is tuple:
+        return tuple(_resolve(v, folder) for v in obj)
+    if type(obj) is dict:
+        return {k: _resolve(v, folder) for k, v in obj.items()}
+    return obj
+
+
+@contextlib.contextmanager
+def _alarm(deadline: float):
+    """Interrupt the learner's function at ``deadline`` (main thread, Unix only)."""
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    remaining = deadline - time.monotonic()
+    if not usable:
+        yield
+        return
+    if remaining <= 0:
+        raise _Timeout()
+
+    def _ring(signum, frame):
+        raise _Timeout()
+
+    previous = signal.signal(signal.SIGALRM, _ring)
+    signal.setitimer(signal.ITIMER_REAL, remaining)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def check(exercise_id: str, *objects: Any, hidden: bool = False, seed: int | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+    """Check an exercise in this notebook and explain any mistake.
+
+    Parameters
+    ----------
+    exercise_id : str
+        The exercise's id, e.g. ``"conv1d"``.
+    *objects
+        The learner's function or values, in the order the exercise names
+        them; by default they are taken from the calling notebook's namespace.
+    hidden : bool
+        Run the grader's randomized cases instead of the lesson's worked examples.
+
+    Examples
+    --------
+    >>> check("conv1d")                # doctest: +SKIP
+    ✓ conv1d: all checks passed: 2 worked examples, 3 bad-input checks.
+    """
+    __tracebackhide__ = True  # pytest and IPython hide this frame
+    exercise = get(exercise_id)
+    if objects:
+        if len(objects) > len(exercise.names):
+            raise TypeError(f"check({exercise_id!r}, ...) takes at most {len(exercise.names)} object(s): {', '.join(exercise.names)}")
+        namespace = dict(zip(exercise.names, objects))
+    else:
+        namespace = sys._getframe(1).f_globals
+    prepared = prepare(exercise, seed=_seed() if seed is None else seed, visible=not hidden, hidden=hidden)
+    result = evaluate(prepared, InProcessCaller(namespace), timeout=timeout)
+    if result.status != PASSED:
+        raise CheckFailed(f"✗ {exercise_id} ({result.status}): {result.feedback}")
+    print(f"✓ {exercise_id}: {result.feedback}")
+
+
+def _show_failure(shell, etype, value, tb, tb_offset=None):
+    """IPython hook: show a failed check as its message, not as a traceback."""
+    return str(value).splitlines()
+
+
+def _register_with_ipython() -> None:
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "set_custom_exc"):
+        shell.set_custom_exc((CheckFailed,), _show_failure)
+
+
+try:
+    from IPython import get_ipython  # noqa: E402
+except ImportError:  # pragma: no cover - IPython is a dependency
+    def get_ipython():
+        return None
+
+_register_with_ipython()

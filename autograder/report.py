@@ -1,0 +1,85 @@
+"""The report of one notebook: the stable JSON format and the terminal lines.
+
+JSON (``autograder check --json``), stable::
+
+    {"notebook": str, "assignment": str, "score": float, "max_score": float,
+     "exercises": [{"id": str, "status": str, "score": float,
+                    "max_score": float, "feedback": str,
+                    "misconception": str | null}]}
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .engine.evaluate import PASSED, STATUSES, ExerciseResult
+
+
+@dataclass
+class ExerciseReport:
+    id: str
+    status: str
+    score: float
+    max_score: float
+    feedback: str
+    misconception: str | None = None
+
+
+@dataclass
+class Report:
+    notebook: str
+    assignment: str
+    exercises: list[ExerciseReport] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return float(sum(e.score for e in self.exercises))
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(e.max_score for e in self.exercises))
+
+    @property
+    def all_passed(self) -> bool:
+        return all(e.status == PASSED for e in self.exercises)
+
+    def add(self, result: ExerciseResult, points: float) -> ExerciseReport:
+        entry = ExerciseReport(result.id, result.status, points if result.status == PASSED else 0.0, points, result.feedback, result.misconception)
+        self.exercises.append(entry)
+        return entry
+
+    def to_dict(self) -> dict:
+        return {
+            "notebook": self.notebook,
+            "assignment": self.assignment,
+            "score": self.score,
+            "max_score": self.max_score,
+            "exercises": [asdict(e) for e in self.exercises],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Report":
+        report = cls(str(data["notebook"]), str(data["assignment"]))
+        for e in data["exercises"]:
+            if e["status"] not in STATUSES:
+                raise ValueError(f"unknown status {e['status']!r} in a report")
+            report.exercises.append(ExerciseReport(e["id"], e["status"], float(e["score"]), float(e["max_score"]), e["feedback"], e.get("misconception")))
+        return report
+
+    def lines(self, color: bool = False) -> list[str]:
+        """One line per exercise (✓ / ✗, points), the message indented under a failure."""
+        green, red, dim, reset = ("\033[32m", "\033[31m", "\033[2m", "\033[0m") if color else ("",) * 4
+        out = []
+        for e in self.exercises:
+            mark = f"{green}✓{reset}" if e.status == PASSED else f"{red}✗{reset}"
+            points = f"{_fmt(e.score)}/{_fmt(e.max_score)}"
+            if e.status == PASSED:
+                out.append(f"{mark} {e.id:<22} {points:>7}")
+            else:
+                out.append(f"{mark} {e.id:<22} {points:>7}  {e.status}")
+                out += [f"    {dim}{line}{reset}" if line.startswith("    ") else f"    {line}" for line in e.feedback.splitlines()]
+        out.append(f"{self.assignment}: {_fmt(self.score)}/{_fmt(self.max_score)} points")
+        return out
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"

@@ -1,0 +1,300 @@
+"""The untrusted side: the process that runs a learner's notebook code.
+
+It is forked from a server that has already imported NumPy, SciPy, Pillow and
+Matplotlib, so starting one costs milliseconds.  Before any learner code runs
+it: starts a new session (so the whole group can be killed), applies resource
+limits, switches to an unprivileged user when started as root, moves into its
+private working folder, scrubs the environment, points stdout/stderr at capped
+files, forgets the grader's own modules and blocks importing them, and arms
+nothing yet (tripwires are armed per exercise).
+
+It then executes the program's cells, reporting each, and serves requests:
+look names up, call a function on inputs.  Everything it sends is plain JSON
+(:mod:`autograder.engine.codec`); nothing it sends is trusted.
+
+This module must import nothing that holds references or hidden cases.
+"""
+from __future__ import annotations
+
+import builtins
+import linecache
+import os
+import resource
+import signal
+import sys
+import time
+import traceback
+import types
+
+from autograder.engine import codec
+from autograder.engine.forbidden import ForbiddenCall, Tripwires
+
+MAX_MESSAGE = 128 * 1024 * 1024
+
+
+class _Blocker:
+    """A meta-path finder that refuses the grader's own package."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname == "autograder" or fullname.startswith("autograder."):
+            raise ImportError("the grading package is not available to learner code")
+        return None
+
+
+class _Shell:
+    """Enough of IPython's shell for notebook code that calls get_ipython()."""
+
+    def __init__(self, namespace: dict):
+        self.user_ns = namespace
+        self.input_transformers_post: list = []
+        self.input_transformers_cleanup: list = []
+        self.events = types.SimpleNamespace(register=lambda *a, **k: None, unregister=lambda *a, **k: None)
+        self.kernel = None
+
+    def run_line_magic(self, name, line, _stack_depth=1):
+        if name in ("time", "timeit"):
+            exec(compile(line, "<magic>", "exec"), self.user_ns)
+        return None
+
+    def run_cell_magic(self, name, line, cell):
+        if name in ("time", "timeit", "capture"):
+            exec(compile(cell, "<magic>", "exec"), self.user_ns)
+        elif name == "writefile":
+            target = line.split()[-1] if line.split() else ""
+            if target and "/" not in target:
+                with open(target, "w", encoding="utf-8") as handle:
+                    handle.write(cell)
+        return None
+
+    def system(self, command):
+        print(f"(shell command not run by the grader: {command})")
+
+    def getoutput(self, command, split=True):
+        return []
+
+    def register_magic_function(self, *args, **kwargs):
+        return None
+
+    def set_custom_exc(self, *args, **kwargs):
+        return None
+
+
+class Channel:
+    """Length-limited JSON messages over the two pipes of the session."""
+
+    def __init__(self, requests, replies):
+        self.requests = requests
+        self.replies = replies
+
+    def send(self, message: dict) -> None:
+        self.replies.send_bytes(codec.dumps(message))
+
+    def receive(self) -> dict | None:
+        try:
+            return codec.loads(self.requests.recv_bytes(MAX_MESSAGE))
+        except (EOFError, OSError):
+            return None
+
+
+def _raised(exc: BaseException) -> dict:
+    names = []
+    for cls in type(exc).__mro__:
+        try:
+            names.append(str(cls.__name__))
+        except Exception:
+            continue
+    try:
+        message = str(exc)
+    except BaseException:
+        message = "<the exception's message could not be shown>"
+    where = ""
+    tb = exc.__traceback__
+    for frame, line in traceback.walk_tb(tb):
+        name = frame.f_code.co_filename
+        if name.startswith("<cell "):
+            where = f"{name[1:-1]}, line {line}"
+    return {"type": names[0] if names else "Exception", "mro": names[:12], "message": message[:500], "where": where}
+
+
+def _apply_limits(spec: dict) -> None:
+    def limit(which, soft, hard=None):
+        try:
+            current_soft, current_hard = resource.getrlimit(which)
+            hard = soft if hard is None else hard
+            if current_hard != resource.RLIM_INFINITY:
+                hard = min(hard, current_hard)
+                soft = min(soft, hard)
+            resource.setrlimit(which, (soft, hard))
+        except (ValueError, OSError):
+            pass
+
+    limit(resource.RLIMIT_CORE, 0)
+    limit(resource.RLIMIT_CPU, int(spec["cpu_seconds"]), int(spec["cpu_seconds"]) + 2)
+    limit(resource.RLIMIT_FSIZE, int(spec["max_file_bytes"]))
+    limit(resource.RLIMIT_NOFILE, 256)
+    limit(resource.RLIMIT_AS, _address_space() + int(spec["memory_bytes"]))
+    if spec.get("max_processes"):
+        limit(resource.RLIMIT_NPROC, int(spec["max_processes"]))
+
+
+def _address_space() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _become(spec: dict) -> None:
+    uid = spec.get("uid")
+    if uid is None or os.getuid() != 0:
+        return
+    os.setgroups([])
+    os.setgid(int(spec["gid"]))
+    os.setuid(int(uid))
+
+
+def _isolate(spec: dict) -> None:
+    os.setsid()
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the size limit fails instead
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    workdir = spec["workdir"]
+    os.chdir(workdir)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    for fd, name in ((1, "stdout.txt"), (2, "stderr.txt")):
+        handle = os.open(os.path.join(workdir, name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(handle, fd)
+        os.close(handle)
+    sys.stdin = open(0, "r", closefd=False)
+    sys.stdout = open(1, "w", buffering=1, closefd=False, errors="replace")
+    sys.stderr = open(2, "w", buffering=1, closefd=False, errors="replace")
+    os.environ.clear()
+    os.environ.update({
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": workdir,
+        "TMPDIR": workdir,
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    })
+    _apply_limits(spec)
+    _become(spec)
+    os.umask(0o077)
+
+
+def _forget_grader() -> None:
+    for name in [n for n in sys.modules if n == "autograder" or n.startswith("autograder.")]:
+        del sys.modules[name]
+    sys.meta_path.insert(0, _Blocker())
+
+
+def _namespace() -> dict:
+    main = types.ModuleType("__main__")
+    main.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = main
+    ns = main.__dict__
+    shell = _Shell(ns)
+    ns["get_ipython"] = lambda: shell
+    ns["display"] = lambda *args, **kwargs: None
+    ns["In"], ns["Out"] = [], {}
+    return ns
+
+
+def _run_cells(channel: Channel, cells: list, skip: set, ns: dict) -> None:
+    for index, code in cells:
+        if index in skip:
+            continue
+        channel.send({"t": "start", "cell": index})
+        filename = f"<cell {index}>"
+        linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+        started = time.perf_counter()
+        report = {"t": "cell", "cell": index, "status": "ok"}
+        try:
+            exec(compile(code, filename, "exec"), ns)
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt included
+            report["status"] = "raised"
+            report["raised"] = _raised(exc)
+        report["seconds"] = time.perf_counter() - started
+        _flush()
+        channel.send(report)
+    channel.send({"t": "ready"})
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
+def _lookup(names: list, ns: dict) -> dict:
+    found = {}
+    for name in names:
+        if type(name) is not str:
+            continue
+        if name not in ns:
+            found[name] = {"defined": False}
+            continue
+        value = ns[name]
+        if callable(value) and not isinstance(value, type):
+            found[name] = {"defined": True, "callable": True, "value": {"$opaque": "function", "repr": name}}
+        else:
+            found[name] = {"defined": True, "callable": False, "value": codec.to_plain(value)}
+    return found
+
+
+def _serve_call(channel: Channel, request: dict, ns: dict, wires: Tripwires) -> None:
+    function = ns.get(request.get("name"))
+    forbidden = tuple(request.get("forbidden") or ())
+    for position, call in enumerate(request.get("calls") or []):
+        args = codec.from_plain(call.get("args", {"$tuple": []}))
+        kwargs = codec.from_plain(call.get("kwargs", {"$dict": []}))
+        args = tuple(codec.plain_array(a) if isinstance(a, codec.ArrayInfo) else a for a in args)
+        kwargs = {k: codec.plain_array(v) if isinstance(v, codec.ArrayInfo) else v for k, v in kwargs.items()}
+        reply: dict = {"t": "result", "i": position}
+        started = time.perf_counter()
+        wires.arm(forbidden)
+        try:
+            value = function(*args, **kwargs)
+            reply["value"] = codec.to_plain(value)
+        except (Exception, ForbiddenCall, SystemExit, KeyboardInterrupt, GeneratorExit) as exc:
+            reply["raised"] = _raised(exc)
+        finally:
+            reply["forbidden"] = wires.disarm()
+        reply["seconds"] = time.perf_counter() - started
+        reply["args_after"] = codec.to_plain(tuple(args))
+        _flush()
+        channel.send(reply)
+    channel.send({"t": "done"})
+
+
+def main(spec: dict, requests, replies) -> None:
+    """Entry point of the sandboxed process (``spec`` comes from the trusted parent)."""
+    channel = Channel(requests, replies)
+    try:
+        _isolate(spec)
+    except BaseException as exc:  # report why the sandbox could not be set up
+        channel.send({"t": "fatal", "message": f"{type(exc).__name__}: {exc}"})
+        return
+    wires = Tripwires()
+    wires.install()
+    _forget_grader()
+    ns = _namespace()
+    _run_cells(channel, spec["cells"], set(spec.get("skip", ())), ns)
+    while True:
+        request = channel.receive()
+        if request is None or request.get("op") == "exit":
+            break
+        if request.get("op") == "lookup":
+            channel.send({"t": "names", "names": _lookup(request.get("names") or [], ns)})
+        elif request.get("op") == "call":
+            _serve_call(channel, request, ns, wires)
+    _flush()
+    os._exit(0)
