@@ -1,0 +1,62 @@
+"""Shared fixtures: the course, solution notebooks and planted copies of them."""
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.checker import prepare_assignment
+from autograder.course import load_course
+from autograder.exercises import for_assignment
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def course():
+    # AUTOGRADER_COURSE lets a run target a variant of the course (as the CLI does).
+    return load_course(os.environ.get("AUTOGRADER_COURSE") or ROOT / "course.yml")
+
+
+_PREPARED: dict = {}
+
+
+@pytest.fixture(scope="session")
+def prepared(course):
+    """Right answers per assignment, computed once for the whole session."""
+
+    def get(assignment_id: str):
+        if assignment_id not in _PREPARED:
+            _PREPARED[assignment_id] = prepare_assignment(for_assignment(assignment_id), course.seed)
+        return _PREPARED[assignment_id]
+
+    return get
+
+
+def solution_path(course, assignment_id: str) -> Path:
+    return course.source_dir(assignment_id) / course.assignment(assignment_id).notebook
+
+
+def release_path(course, assignment_id: str) -> Path:
+    return course.release_dir(assignment_id) / course.assignment(assignment_id).notebook
+
+
+def planted_notebook(source: Path, target: Path, replacements: dict[str, str]) -> Path:
+    """Copy ``source`` to ``target`` with the answer cells named by grade_id replaced."""
+    nb = nbformat.read(source, as_version=4)
+    nb = copy.deepcopy(nb)
+    found = set()
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in replacements:
+            cell.source = replacements[grade_id]
+            found.add(grade_id)
+    missing = set(replacements) - found
+    if missing:
+        raise KeyError(f"{source} has no answer cell with grade_id {sorted(missing)}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, target)
+    return target

@@ -1,0 +1,110 @@
+"""Every misconception the grader claims to recognise is recognised, by name.
+
+For each planted wrong answer (tests/planted): the notebook is graded in the
+sandbox, the planted exercise fails with the expected status and
+misconception, and every other exercise of the notebook still passes.  The
+same verdict comes out of the in-process engine that the notebook's own
+check cells use.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder.checker import check_notebook
+from autograder.engine.evaluate import evaluate
+from autograder.exercises import registry
+from autograder.inline import InProcessCaller
+from autograder.notebook.load import load_program
+from autograder.sandbox.session import Limits
+
+from conftest import planted_notebook, solution_path
+from planted import all_plants
+
+PLANTS = all_plants()
+FAST = Limits(exercise_timeout=3, submission_timeout=60)
+
+#: The misconceptions the catalog (EXERCISES.md) names for each exercise.
+CATALOG = {
+    "by_hand_full": set(),
+    "conv1d": {"no-flip", "length-off-by-one", "forbidden-call"},
+    "conv1d_mode": {"same-left-aligned", "same-first-input-size", "valid-no-swap", "no-flip"},
+    "conv2d": {"no-flip", "flip-one-axis", "same-left-aligned", "uint8-wraparound", "forbidden-call"},
+    "conv2d_same": {"wrong-boundary"},
+    "corr2d": {"flipped", "length-off-by-one"},
+    "corr2d_multi_in": {"channels-not-summed", "channel-axis"},
+    "conv2d_layer": {"flipped", "no-bias", "stride-ignored", "padding-one-side"},
+    "pool2d": {"stride-ignored", "avg-max-swapped", "ceil-not-floor"},
+    "conv_output_size": {"int-truncation", "no-floor", "dilation-ignored"},
+    "tf_padding": {"padding-symmetric"},
+    "filter_image": {"uint8-wraparound", "no-flip"},
+    "to_uint8": {"no-clip"},
+}
+GLOBAL = {"returns-none", "wrong-shape", "modifies-input", "uint8-wraparound", "not-implemented", "timeout", "forbidden-call"}
+
+
+@pytest.mark.parametrize("assignment,plant", PLANTS, ids=[f"{a}:{p.name}" for a, p in PLANTS])
+def test_planted_misconception_is_named(assignment, plant, course, prepared, tmp_path):
+    notebook = planted_notebook(solution_path(course, assignment), tmp_path / f"{plant.exercise}.ipynb", {plant.exercise: plant.source})
+    report = check_notebook(notebook, course=course, assignment=assignment, prepared=prepared(assignment), limits=FAST)
+    by_id = {e.id: e for e in report.exercises}
+    entry = by_id[plant.exercise]
+    assert (entry.status, entry.misconception) == (plant.status, plant.misconception), entry.feedback
+    assert entry.score == 0
+    if plant.misconception not in ("not-implemented", "forbidden-call", "timeout"):
+        assert f"[{plant.misconception}]" in entry.feedback
+    others = {e.id: e.status for e in report.exercises if e.id != plant.exercise and e.status != "passed"}
+    dependents = {ex.id for ex in registry().values() if plant.exercise in _uses(ex, assignment)}
+    assert set(others) <= dependents, others
+
+
+def _uses(ex, assignment) -> set[str]:
+    """Exercises whose solution calls another exercise's function (conv1d_mode calls conv1d)."""
+    source = next((c.code for c in _program(assignment).cells if c.grade_id == ex.id), "")
+    return {other.function_name for other in registry().values() if other.kind == "function" and other.id != ex.id and f"{other.function_name}(" in source}
+
+
+_PROGRAMS: dict = {}
+
+
+def _program(assignment):
+    if assignment not in _PROGRAMS:
+        from autograder.course import load_course
+
+        _PROGRAMS[assignment] = load_program(solution_path(load_course(), assignment))
+    return _PROGRAMS[assignment]
+
+
+@pytest.mark.parametrize("assignment,plant", [(a, p) for a, p in PLANTS if p.status == "failed"], ids=[f"{a}:{p.name}" for a, p in PLANTS if p.status == "failed"])
+def test_in_notebook_check_gives_the_same_verdict(assignment, plant, course, prepared, tmp_path):
+    """The notebook's check() and the sandboxed grader share one engine and one message."""
+    notebook = planted_notebook(solution_path(course, assignment), tmp_path / "nb.ipynb", {plant.exercise: plant.source})
+    namespace: dict = {"__name__": "__main__"}
+    for cell in load_program(notebook).cells:
+        exec(compile(cell.code, f"<cell {cell.index}>", "exec"), namespace)  # trusted: our own plants
+    prep = prepared(assignment)[plant.exercise]
+    inline = evaluate(prep, InProcessCaller(namespace), timeout=5)
+    sandboxed = {e.id: e for e in check_notebook(notebook, course=course, assignment=assignment, prepared=prepared(assignment), limits=FAST).exercises}[plant.exercise]
+    assert (inline.status, inline.misconception, inline.feedback) == (sandboxed.status, sandboxed.misconception, sandboxed.feedback)
+
+
+def test_every_declared_misconception_is_planted():
+    planted = {(p.exercise, p.misconception) for _, p in PLANTS}
+    for ex in registry().values():
+        for m in ex.misconceptions:
+            assert (ex.id, m.id) in planted, f"no planted notebook shows [{m.id}] of {ex.id}"
+
+
+def test_catalog_misconceptions_are_declared():
+    declared = {ex.id: {m.id for m in ex.misconceptions} for ex in registry().values()}
+    for exercise_id, wanted in CATALOG.items():
+        if exercise_id not in declared:
+            continue
+        generic = {"forbidden-call"} if registry()[exercise_id].forbidden else set()
+        assert wanted - generic - {"uint8-wraparound"} <= declared[exercise_id], exercise_id
+        planted = {p.misconception for _, p in PLANTS if p.exercise == exercise_id}
+        assert wanted <= planted, f"{exercise_id}: not planted: {wanted - planted}"
+
+
+def test_every_generic_misconception_is_planted_somewhere():
+    assert GLOBAL <= {p.misconception for _, p in PLANTS}
