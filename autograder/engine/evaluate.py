@@ -269,7 +269,11 @@ def _judge(prepared: Prepared, index: int, check: Check, outcome: Outcome, call_
     if isinstance(case, ErrorCase):
         wanted = " or ".join(case.raises)
         if outcome.raised is None:
-            return _Failure(index, FAILED, f"{call_text} should raise {wanted}, but it returned {render.value(outcome.value, 120)}. Check the input first and raise {case.raises[0]} with a message that says what is wrong.")
+            return _Failure(
+                index, FAILED,
+                f"{call_text} should raise {wanted}, but it returned {render.value(outcome.value, 120)}. Check the input first and raise {case.raises[0]} with a message that says what is wrong.",
+                Mismatch("no-raise", "returned a value instead of raising"), outcome.value,
+            )
         if not outcome.raised.is_a(case.raises):
             return _Failure(index, FAILED, f"{call_text} should raise {wanted}, but it raised {outcome.raised.describe()}.")
         return None
@@ -303,6 +307,8 @@ def _explains(prepared: Prepared, misconception, failure: _Failure) -> bool:
         return False
     ex = prepared.exercise
     try:
+        if failure.mismatch.kind == "no-raise":  # the reference raises here; the wrong one returned this
+            return compare(wrong, failure.got, returns="any", tol=ex.tolerance) is None
         if compare(check.expected, wrong, returns="any", tol=ex.tolerance) is None:
             return False  # the wrong implementation is right on this input: no evidence
         return compare(wrong, failure.got, returns="any", tol=ex.tolerance) is None

@@ -226,6 +226,7 @@ class Tripwires:
         self.armed: tuple[str, ...] = ()
         self.hits: list[str] = []
         self._patched: list[tuple[object, str, object]] = []
+        self._finder = _ImportWire(self)
 
     def targets(self) -> list[tuple[str, str]]:
         """(module, attribute) pairs to patch, for modules that are imported."""
@@ -248,6 +249,8 @@ class Tripwires:
         return [(m, a) for m, a in wanted if m in sys.modules]
 
     def install(self) -> None:
+        if self._finder not in sys.meta_path:
+            sys.meta_path.insert(0, self._finder)
         if self._patched:
             return
         for module_name, attr in self.targets():
@@ -264,6 +267,8 @@ class Tripwires:
             self._patched.append((module, attr, original))
 
     def uninstall(self) -> None:
+        if self._finder in sys.meta_path:
+            sys.meta_path.remove(self._finder)
         for module, attr, original in reversed(self._patched):
             setattr(module, attr, original)
         self._patched.clear()
@@ -288,3 +293,16 @@ class Tripwires:
     def disarm(self) -> list[str]:
         hits, self.hits, self.armed = list(dict.fromkeys(self.hits)), [], ()
         return hits
+
+
+class _ImportWire:
+    """Refuses, while armed, to import a forbidden module (e.g. an autodiff library)."""
+
+    def __init__(self, wires: Tripwires):
+        self.wires = wires
+
+    def find_spec(self, fullname, path=None, target=None):
+        if self.wires.armed and _matches(fullname, self.wires.armed):
+            self.wires.hits.append(fullname)
+            raise ForbiddenCall(f"importing {fullname} is not allowed in this exercise")
+        return None
