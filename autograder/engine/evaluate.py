@@ -32,7 +32,7 @@ STATUSES = (PASSED, FAILED, ERROR, TIMEOUT, MISSING, FORBIDDEN, NOT_IMPLEMENTED)
 _GENERIC_HINTS = {
     "returns-none": "Your function computes something but never hands it back: end it with `return` and the result.",
     "wrong-shape": "Before writing the loop, work out how many positions the kernel can take for these input sizes; that number is the output's size.",
-    "modifies-input": "Your function changed an array it was given. The caller still needs it: work on a copy (for example `x = np.array(x, dtype=float)`) instead of writing into the argument.",
+    "modifies-input": "Your function changed an array or list it was given. The caller still needs it: work on a copy (for example `x = np.array(x, dtype=float)` or `items = list(items)`) instead of changing the argument.",
     "uint8-wraparound": "The input is uint8, whose values wrap around past 255 (250 + 10 gives 4). Convert to a wider type (np.int64 or float) before multiplying and adding.",
     "timeout": "Look for a loop whose end condition is never reached, or work that grows much faster than the input.",
     "forbidden-call": "This exercise is about doing the computation yourself: replace the library call by your own loops or slicing.",
@@ -363,11 +363,36 @@ def _modified(case: Case | ErrorCase, outcome: Outcome, names: tuple[str, ...]) 
     for i, (before, after) in enumerate(zip(case.args, outcome.args_after)):
         if isinstance(before, (np.ndarray, list)):
             label = names[i] if i < len(names) else f"argument {i + 1}"
-            mismatch = compare(np.asarray(before) if isinstance(before, list) else before, after, returns="any", tol=_EXACT, reveal="partial", what=label)
+            if isinstance(before, list):
+                numeric = _numeric_array(before)
+                if numeric is None:
+                    # Ragged or non-numeric (a list of layer tuples): decoded data compares plainly.
+                    if _plain(before) != _plain(after):
+                        return f"the call changed {label} in place"
+                    continue
+                before = numeric
+            mismatch = compare(before, after, returns="any", tol=_EXACT, reveal="partial", what=label)
             if mismatch is not None:
                 where = mismatch.detail.splitlines()[-1].strip().replace("expected", "was").replace("got", "is now")
                 return f"the call changed {label} in place ({where})"
     return ""
+
+
+def _numeric_array(value: list) -> np.ndarray | None:
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError):
+        return None
+    return array if array.dtype.kind in "biuf" else None
+
+
+def _plain(value: Any) -> Any:
+    """Tuples and lists alike, arrays as lists: what the codec may turn one into."""
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 class _Exact:
