@@ -54,14 +54,24 @@ def test_planted_misconception_is_named(assignment, plant, course, prepared, tmp
     if plant.misconception not in ("not-implemented", "forbidden-call", "timeout"):
         assert f"[{plant.misconception}]" in entry.feedback
     others = {e.id: e.status for e in report.exercises if e.id != plant.exercise and e.status != "passed"}
-    dependents = {ex.id for ex in registry().values() if plant.exercise in _uses(ex, assignment)}
+    dependents = _dependents(plant.exercise, assignment)
     assert set(others) <= dependents, others
 
 
 def _uses(ex, assignment) -> set[str]:
-    """Exercises whose solution calls another exercise's function (conv1d_mode calls conv1d)."""
+    """Exercises whose solution calls another exercise's function directly (conv1d_mode calls conv1d)."""
     source = next((c.code for c in _program(assignment).cells if c.grade_id == ex.id), "")
-    return {other.function_name for other in registry().values() if other.kind == "function" and other.id != ex.id and f"{other.function_name}(" in source}
+    return {other.id for other in registry().values() if other.kind == "function" and other.id != ex.id and f"{other.function_name}(" in source}
+
+
+def _dependents(exercise_id: str, assignment: str) -> set[str]:
+    """Exercises whose solution calls ``exercise_id``'s function, directly or through others."""
+    found: set[str] = set()
+    frontier = {exercise_id}
+    while frontier:
+        frontier = {ex.id for ex in registry().values() if ex.assignment == assignment and _uses(ex, assignment) & frontier} - found
+        found |= frontier
+    return found
 
 
 _PROGRAMS: dict = {}

@@ -1,0 +1,220 @@
+"""Planted wrong answers for 03-cnn-layers."""
+from . import Plant
+
+ASSIGNMENT = "03-cnn-layers"
+
+_CORR2D_HEAD = '''
+def corr2d(X, K):
+    X = np.asarray(X)
+    K = np.asarray(K)
+    kh, kw = K.shape
+'''
+
+_LAYER_HEAD = '''
+def conv2d_layer(X, W, b, stride=1, padding=0):
+    X = np.asarray(X, dtype=float)
+    W = np.asarray(W, dtype=float)
+    b = np.asarray(b, dtype=float)
+    sh, sw = (stride, stride) if np.isscalar(stride) else stride
+    ph, pw = (padding, padding) if np.isscalar(padding) else padding
+    c_out, c_in, kh, kw = W.shape
+'''
+
+_POOL_HEAD = '''
+def pool2d(X, pool_size, stride=1, mode="max"):
+    if mode not in ("max", "avg"):
+        raise ValueError("mode must be 'max' or 'avg'")
+    X = np.asarray(X)
+    ph, pw = (pool_size, pool_size) if np.isscalar(pool_size) else pool_size
+    sh, sw = (stride, stride) if np.isscalar(stride) else stride
+'''
+
+_LEARN_TAIL = '''
+
+diverging_lr = True
+'''
+
+PLANTS = [
+    # corr2d
+    Plant("corr2d", "flipped", _CORR2D_HEAD + '''
+    K = K[::-1, ::-1]  # turn the kernel around, as in a convolution
+    Y = np.zeros((X.shape[0] - kh + 1, X.shape[1] - kw + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = np.sum(X[i:i + kh, j:j + kw] * K)
+    return Y
+'''),
+    Plant("corr2d", "length-off-by-one", _CORR2D_HEAD + '''
+    Y = np.zeros((X.shape[0] - kh, X.shape[1] - kw))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = np.sum(X[i:i + kh, j:j + kw] * K)
+    return Y
+'''),
+    Plant("corr2d", "uint8-wraparound", _CORR2D_HEAD + '''
+    Y = np.zeros((X.shape[0] - kh + 1, X.shape[1] - kw + 1), dtype=X.dtype)
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = np.sum(X[i:i + kh, j:j + kw] * K)
+    return Y
+'''),
+    Plant("corr2d", "forbidden-call", '''
+from scipy import signal
+
+def corr2d(X, K):
+    return signal.correlate2d(np.asarray(X), np.asarray(K), mode="valid")
+''', status="forbidden"),
+    # corr2d_multi_in
+    Plant("corr2d_multi_in", "channels-not-summed", '''
+def corr2d_multi_in(X, K):
+    X = np.asarray(X)
+    K = np.asarray(K)
+    if X.shape[0] != K.shape[0]:
+        raise ValueError("X and K need the same number of channels")
+    # one map per channel
+    return np.stack([corr2d(x, k) for x, k in zip(X, K)])
+'''),
+    Plant("corr2d_multi_in", "channel-axis", '''
+def corr2d_multi_in(X, K):
+    X = np.asarray(X)
+    K = np.asarray(K)
+    if X.shape[0] != K.shape[0]:
+        raise ValueError("X and K need the same number of channels")
+    # channels are the last axis of an image
+    return sum(corr2d(X[:, :, c], K[:, :, c]) for c in range(K.shape[-1]))
+'''),
+    # corr2d_multi_in_out
+    Plant("corr2d_multi_in_out", "channel-axis", '''
+def corr2d_multi_in_out(X, K):
+    return np.stack([corr2d_multi_in(X, k) for k in K], axis=-1)
+'''),
+    Plant("corr2d_multi_in_out", "channels-not-summed", '''
+def corr2d_multi_in_out(X, K):
+    X = np.asarray(X)
+    K = np.asarray(K)
+    if K.shape[1] != X.shape[0]:
+        raise ValueError("K must have one slice per input channel")
+    return np.array([[corr2d(x, k) for x, k in zip(X, bank)] for bank in K])
+'''),
+    # conv2d_layer
+    Plant("conv2d_layer", "flipped", _LAYER_HEAD + '''
+    padded = np.pad(X, ((0, 0), (ph, ph), (pw, pw)))
+    oh = (padded.shape[1] - kh) // sh + 1
+    ow = (padded.shape[2] - kw) // sw + 1
+    flipped = W[:, :, ::-1, ::-1]  # convolution flips the kernel
+    out = np.zeros((c_out, oh, ow))
+    for o in range(c_out):
+        for i in range(oh):
+            for j in range(ow):
+                out[o, i, j] = np.sum(padded[:, i * sh:i * sh + kh, j * sw:j * sw + kw] * flipped[o]) + b[o]
+    return out
+'''),
+    Plant("conv2d_layer", "no-bias", _LAYER_HEAD + '''
+    padded = np.pad(X, ((0, 0), (ph, ph), (pw, pw)))
+    oh = (padded.shape[1] - kh) // sh + 1
+    ow = (padded.shape[2] - kw) // sw + 1
+    out = np.zeros((c_out, oh, ow))
+    for o in range(c_out):
+        for i in range(oh):
+            for j in range(ow):
+                out[o, i, j] = np.sum(padded[:, i * sh:i * sh + kh, j * sw:j * sw + kw] * W[o])
+    return out
+'''),
+    Plant("conv2d_layer", "stride-ignored", _LAYER_HEAD + '''
+    padded = np.pad(X, ((0, 0), (ph, ph), (pw, pw)))
+    oh = padded.shape[1] - kh + 1
+    ow = padded.shape[2] - kw + 1
+    out = np.zeros((c_out, oh, ow))
+    for o in range(c_out):
+        for i in range(oh):
+            for j in range(ow):
+                out[o, i, j] = np.sum(padded[:, i:i + kh, j:j + kw] * W[o]) + b[o]
+    return out
+'''),
+    Plant("conv2d_layer", "padding-one-side", _LAYER_HEAD + '''
+    # p extra rows and columns, the image in the bottom-right corner
+    padded = np.zeros((c_in, X.shape[1] + ph, X.shape[2] + pw))
+    padded[:, ph:, pw:] = X
+    oh = (padded.shape[1] - kh) // sh + 1
+    ow = (padded.shape[2] - kw) // sw + 1
+    out = np.zeros((c_out, oh, ow))
+    for o in range(c_out):
+        for i in range(oh):
+            for j in range(ow):
+                out[o, i, j] = np.sum(padded[:, i * sh:i * sh + kh, j * sw:j * sw + kw] * W[o]) + b[o]
+    return out
+'''),
+    Plant("conv2d_layer", "uint8-wraparound", '''
+def conv2d_layer(X, W, b, stride=1, padding=0):
+    X, W, b = np.asarray(X), np.asarray(W), np.asarray(b)
+    sh, sw = (stride, stride) if np.isscalar(stride) else stride
+    ph, pw = (padding, padding) if np.isscalar(padding) else padding
+    c_out, c_in, kh, kw = W.shape
+    padded = np.zeros((c_in, X.shape[1] + 2 * ph, X.shape[2] + 2 * pw), dtype=X.dtype)
+    padded[:, ph:ph + X.shape[1], pw:pw + X.shape[2]] = X
+    oh = (padded.shape[1] - kh) // sh + 1
+    ow = (padded.shape[2] - kw) // sw + 1
+    out = np.zeros((c_out, oh, ow), dtype=np.result_type(padded, W, b))
+    for i in range(oh):
+        for j in range(ow):
+            out[:, i, j] = np.tensordot(W, padded[:, i * sh:i * sh + kh, j * sw:j * sw + kw], axes=3) + b
+    return out
+'''),
+    # pool2d
+    Plant("pool2d", "stride-ignored", _POOL_HEAD + '''
+    Y = np.zeros((X.shape[0] - ph + 1, X.shape[1] - pw + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            window = X[i:i + ph, j:j + pw]
+            Y[i, j] = window.max() if mode == "max" else window.mean()
+    return Y
+'''),
+    Plant("pool2d", "avg-max-swapped", _POOL_HEAD + '''
+    oh = (X.shape[0] - ph) // sh + 1
+    ow = (X.shape[1] - pw) // sw + 1
+    Y = np.zeros((oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            window = X[i * sh:i * sh + ph, j * sw:j * sw + pw]
+            Y[i, j] = window.mean() if mode == "max" else window.max()
+    return Y
+'''),
+    Plant("pool2d", "ceil-not-floor", _POOL_HEAD + '''
+    import math
+    # one more window when the input does not divide evenly
+    oh = math.ceil((X.shape[0] - ph) / sh) + 1
+    ow = math.ceil((X.shape[1] - pw) / sw) + 1
+    Y = np.zeros((oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            window = X[i * sh:i * sh + ph, j * sw:j * sw + pw]
+            Y[i, j] = window.max() if mode == "max" else window.mean()
+    return Y
+'''),
+    Plant("pool2d", "returns-none", _POOL_HEAD + '''
+    oh = (X.shape[0] - ph) // sh + 1
+    ow = (X.shape[1] - pw) // sw + 1
+    Y = np.zeros((oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            window = X[i * sh:i * sh + ph, j * sw:j * sw + pw]
+            Y[i, j] = window.max() if mode == "max" else window.mean()
+'''),
+    # learn_kernel
+    Plant("learn_kernel", "forbidden-call", '''
+def learn_kernel(X, Y, kernel_shape, lr=3e-2, epochs=10, seed=0):
+    import torch
+    X = torch.tensor(np.asarray(X, dtype=float))
+    Y = torch.tensor(np.asarray(Y, dtype=float))
+    K = torch.tensor(np.random.default_rng(seed).normal(0, 0.01, kernel_shape), requires_grad=True)
+    kh, kw = kernel_shape
+    for _ in range(epochs):
+        out = sum(K[a, b] * X[a:a + Y.shape[0], b:b + Y.shape[1]] for a in range(kh) for b in range(kw))
+        loss = ((out - Y) ** 2).sum()
+        loss.backward()
+        with torch.no_grad():
+            K -= lr * K.grad
+            K.grad.zero_()
+    return K.detach().numpy()
+''' + _LEARN_TAIL, status="forbidden"),
+]
