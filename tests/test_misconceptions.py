@@ -86,9 +86,13 @@ def _program(assignment):
 
 
 @pytest.mark.parametrize("assignment,plant", [(a, p) for a, p in PLANTS if p.status == "failed"], ids=[f"{a}:{p.name}" for a, p in PLANTS if p.status == "failed"])
-def test_in_notebook_check_gives_the_same_verdict(assignment, plant, course, prepared, tmp_path):
+def test_in_notebook_check_gives_the_same_verdict(assignment, plant, course, prepared, tmp_path, monkeypatch):
     """The notebook's check() and the sandboxed grader share one engine and one message."""
     notebook = planted_notebook(solution_path(course, assignment), tmp_path / "nb.ipynb", {plant.exercise: plant.source})
+    # A learner runs the notebook in its own folder, beside the assignment's data files.
+    for name, data in course.data_files(assignment).items():
+        (tmp_path / name).write_bytes(data)
+    monkeypatch.chdir(tmp_path)
     namespace: dict = {"__name__": "__main__"}
     for cell in load_program(notebook).cells:
         exec(compile(cell.code, f"<cell {cell.index}>", "exec"), namespace)  # trusted: our own plants
