@@ -23,7 +23,9 @@ import numpy as np
 _ARRAY_KINDS = frozenset("biufc")
 MAX_DEPTH = 32
 MAX_ITEMS = 1_000_000
-MAX_BYTES = 256 * 1024 * 1024
+MAX_BYTES = 64 * 1024 * 1024
+#: what one list, tuple or dict item costs against the byte budget (its JSON is ~ this size)
+ITEM_BYTES = 256
 MAX_TEXT = 2_000
 
 
@@ -78,6 +80,8 @@ def to_plain(value: Any, _depth: int = 0, _budget: list[int] | None = None) -> A
     if value is None or isinstance(value, (bool, str)) and type(value) in (bool, str):
         if isinstance(value, str) and len(value) > MAX_TEXT:
             return value[:MAX_TEXT]
+        if isinstance(value, str):
+            budget[0] -= len(value)
         return value
     if type(value) is int:
         return value if abs(value) < 2**63 else {"$bigint": str(value)}
@@ -88,14 +92,18 @@ def to_plain(value: Any, _depth: int = 0, _budget: list[int] | None = None) -> A
     if isinstance(value, np.generic) and np.dtype(type(value)).kind in _ARRAY_KINDS:
         scalar = np.asarray(value)
         return {"$scalar": scalar.dtype.str, "data": base64.b64encode(scalar.tobytes()).decode("ascii")}
-    if type(value) in (list, tuple):
-        if len(value) > MAX_ITEMS:
-            return {"$opaque": _type_name(value), "repr": f"a {type(value).__name__} of {len(value)} items"}
+    if type(value) in (list, tuple, dict):
+        # Items count against one budget for the whole value: a list of long lists
+        # cannot grow a message past what the grader is willing to read.
+        cost = len(value) * ITEM_BYTES
+        if cost > budget[0]:
+            return {"$opaque": _type_name(value), "repr": f"a {type(value).__name__} too large to grade ({len(value)} items)"}
+        budget[0] -= cost
+        if type(value) is dict:
+            pairs = [[to_plain(k, _depth + 1, budget), to_plain(v, _depth + 1, budget)] for k, v in list(value.items())]
+            return {"$dict": pairs}
         items = [to_plain(v, _depth + 1, budget) for v in value]
         return items if type(value) is list else {"$tuple": items}
-    if type(value) is dict:
-        pairs = [[to_plain(k, _depth + 1, budget), to_plain(v, _depth + 1, budget)] for k, v in list(value.items())[:MAX_ITEMS]]
-        return {"$dict": pairs}
     return {"$opaque": _type_name(value), "repr": _safe_repr(value)}
 
 

@@ -7,6 +7,7 @@ floats with ``numpy.isclose`` and the exercise's stated tolerance.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,16 @@ class Mismatch:
     detail: str
 
 
+def _show(x: Any, limit: int = 160) -> str:
+    """render.value, also for NaN and infinities (which a learner may return anywhere)."""
+    if isinstance(x, (float, np.floating)) and not math.isfinite(float(x)):
+        return str(float(x))
+    try:
+        return render.value(x, limit)
+    except (ValueError, OverflowError, TypeError):
+        return "a value that cannot be shown"
+
+
 def _is_int(x: Any) -> bool:
     return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
 
@@ -41,15 +52,16 @@ def _kind_name(x: Any) -> str:
     if x is None:
         return "None"
     if isinstance(x, Opaque):
-        return f"a {x.type_name} object"
+        too_large = " (" + x.text + ")" if "too large to grade" in x.text else ""
+        return f"a {x.type_name} object{too_large}"
     if isinstance(x, np.ndarray):
         return f"a NumPy array of dtype {x.dtype}"
     if isinstance(x, (bool, np.bool_)):
         return f"the bool {x}"
     if isinstance(x, (np.integer, np.floating)):
-        return f"the NumPy {x.dtype} {render.value(x)}"
+        return f"the NumPy {x.dtype} {_show(x)}"
     if isinstance(x, (int, float)):
-        return f"the {type(x).__name__} {render.value(x)}"
+        return f"the {type(x).__name__} {_show(x)}"
     if isinstance(x, str):
         return f"the string {x!r}"[:80]
     return f"a {type(x).__name__}"
@@ -100,8 +112,12 @@ def _compare(expected: Any, got: Any, *, tol: Tolerance, reveal: str, path: str,
     if isinstance(expected, (float, np.floating)):
         if not _is_number(got):
             return Mismatch("type", f"{here} should be a number; it is {_kind_name(got)}.")
-        if not np.isclose(float(got), float(expected), rtol=tol.rtol, atol=tol.atol):
-            shown = f"{render.value(got)}; expected {render.value(float(expected))} ({tol.describe()})" if reveal != "none" else f"{render.value(got)}, which is not right"
+        try:
+            close = bool(np.isclose(float(got), float(expected), rtol=tol.rtol, atol=tol.atol))
+        except OverflowError:  # an int too large to be a float
+            close = False
+        if not close:
+            shown = f"{_show(got)}; expected {_show(float(expected))} ({tol.describe()})" if reveal != "none" else f"{_show(got)}, which is not right"
             return Mismatch("value", f"{here} is {shown}.")
         return None
     if isinstance(expected, str):
@@ -196,13 +212,13 @@ def _compare_array(expected: np.ndarray, got: Any, *, tol: Tolerance, reveal: st
     how = "" if exact else f" ({tol.describe()})"
     lines = []
     if reveal == "full":
-        lines.append(f"expected: {render.value(expected, 400)}")
-        lines.append(f"got:      {render.value(got, 400)}")
+        lines.append(f"expected: {_show(expected, 400)}")
+        lines.append(f"got:      {_show(got, 400)}")
     at = f" at index {position}" if position else ""
     if reveal == "none":
-        lines.append(f"first wrong value{at}: {render.value(g)}; {count}.")
+        lines.append(f"first wrong value{at}: {_show(g)}; {count}.")
     else:
-        lines.append(f"first difference{at}: expected {render.value(e)}, got {render.value(g)}{how}; {count}.")
+        lines.append(f"first difference{at}: expected {_show(e)}, got {_show(g)}{how}; {count}.")
     if np.isnan(got.astype(np.float64, copy=False)).any() if got.dtype.kind == "f" else False:
         lines.append("Your result contains NaN (not a number): look for 0/0, inf - inf or an uninitialised array (np.empty).")
     return Mismatch("value", f"{here} has the wrong values.\n" + "\n".join("    " + line for line in lines))

@@ -54,6 +54,8 @@ def array(x: np.ndarray) -> str:
 
 
 def number(x: float) -> str:
+    if x != x or x in (float("inf"), float("-inf")):  # learner values may be NaN or infinite
+        return str(float(x))
     if x == int(x) and abs(x) < 1e15:
         return f"{x:.1f}"
     return f"{x:.6g}"

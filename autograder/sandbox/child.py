@@ -28,6 +28,7 @@ import types
 
 from autograder.engine import codec
 from autograder.engine.forbidden import ForbiddenCall, Tripwires
+from autograder.sandbox import confine
 
 MAX_MESSAGE = 128 * 1024 * 1024
 
@@ -157,7 +158,8 @@ def _become(spec: dict) -> None:
     os.setuid(int(uid))
 
 
-def _isolate(spec: dict) -> None:
+def _isolate(spec: dict) -> bool:
+    """Set the process up; return True when a PID namespace is ready for the next fork."""
     os.setsid()
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the size limit fails instead
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -184,8 +186,13 @@ def _isolate(spec: dict) -> None:
         "MKL_NUM_THREADS": "1",
     })
     _apply_limits(spec)
+    confine.not_dumpable()
+    namespace = bool(spec.get("pid_namespace")) and confine.new_pid_namespace()
     _become(spec)
+    if spec.get("landlock"):
+        confine.landlock(list(spec.get("read") or ()), [workdir])
     os.umask(0o077)
+    return namespace
 
 
 def _forget_grader() -> None:
@@ -242,11 +249,14 @@ def _lookup(names: list, ns: dict) -> dict:
         if name not in ns:
             found[name] = {"defined": False}
             continue
-        value = ns[name]
-        if callable(value) and not isinstance(value, type):
-            found[name] = {"defined": True, "callable": True, "value": {"$opaque": "function", "repr": name}}
-        else:
-            found[name] = {"defined": True, "callable": False, "value": codec.to_plain(value)}
+        try:
+            value = ns[name]
+            if callable(value) and not isinstance(value, type):
+                found[name] = {"defined": True, "callable": True, "value": {"$opaque": "function", "repr": name}}
+            else:
+                found[name] = {"defined": True, "callable": False, "value": codec.to_plain(value)}
+        except BaseException as exc:  # a value whose type misbehaves, or a patched encoder
+            found[name] = {"defined": True, "callable": False, "value": {"$opaque": "unreadable value", "repr": _raised(exc)["type"]}}
     return found
 
 
@@ -259,17 +269,18 @@ def _serve_call(channel: Channel, request: dict, ns: dict, wires: Tripwires) -> 
         args = tuple(codec.plain_array(a) if isinstance(a, codec.ArrayInfo) else a for a in args)
         kwargs = {k: codec.plain_array(v) if isinstance(v, codec.ArrayInfo) else v for k, v in kwargs.items()}
         reply: dict = {"t": "result", "i": position}
+        budget = [codec.MAX_BYTES]  # one budget for the value and the arguments after the call
         started = time.perf_counter()
         wires.arm(forbidden)
         try:
             value = function(*args, **kwargs)
-            reply["value"] = codec.to_plain(value)
+            reply["value"] = codec.to_plain(value, 0, budget)
         except (Exception, ForbiddenCall, SystemExit, KeyboardInterrupt, GeneratorExit) as exc:
             reply["raised"] = _raised(exc)
         finally:
             reply["forbidden"] = wires.disarm()
         reply["seconds"] = time.perf_counter() - started
-        reply["args_after"] = codec.to_plain(tuple(args))
+        reply["args_after"] = codec.to_plain(tuple(args), 0, budget)
         _flush()
         channel.send(reply)
     channel.send({"t": "done"})
@@ -279,10 +290,14 @@ def main(spec: dict, requests, replies) -> None:
     """Entry point of the sandboxed process (``spec`` comes from the trusted parent)."""
     channel = Channel(requests, replies)
     try:
-        _isolate(spec)
+        namespace = _isolate(spec)
     except BaseException as exc:  # report why the sandbox could not be set up
         channel.send({"t": "fatal", "message": f"{type(exc).__name__}: {exc}"})
         return
+    if namespace:
+        # From here on the learner's code runs as process 1 of its own PID namespace:
+        # it cannot name any process outside, and nothing it starts outlives it.
+        confine.run_as_namespace_init()
     wires = Tripwires()
     wires.install()
     _forget_grader()
@@ -290,11 +305,14 @@ def main(spec: dict, requests, replies) -> None:
     _run_cells(channel, spec["cells"], set(spec.get("skip", ())), ns)
     while True:
         request = channel.receive()
-        if request is None or request.get("op") == "exit":
+        if not isinstance(request, dict) or request.get("op") == "exit":
             break
-        if request.get("op") == "lookup":
-            channel.send({"t": "names", "names": _lookup(request.get("names") or [], ns)})
-        elif request.get("op") == "call":
-            _serve_call(channel, request, ns, wires)
+        try:
+            if request.get("op") == "lookup":
+                channel.send({"t": "names", "names": _lookup(request.get("names") or [], ns)})
+            elif request.get("op") == "call":
+                _serve_call(channel, request, ns, wires)
+        except BaseException:  # learner code broke the serving machinery: the grader sees a crash
+            break
     _flush()
     os._exit(0)

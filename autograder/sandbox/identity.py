@@ -77,6 +77,11 @@ def _status_field(pid: int, field: str) -> str | None:
     return None
 
 
+def _zombie(pid: int) -> bool:
+    state = _status_field(pid, "State")
+    return state is None or state.startswith(("Z", "X"))
+
+
 def sweep_user(uid: int, rounds: int = 20) -> int:
     """Kill every process whose real or effective user is ``uid``; return how many."""
     killed = 0
@@ -84,6 +89,8 @@ def sweep_user(uid: int, rounds: int = 20) -> int:
         found = []
         for pid in _processes():
             uids = _status_field(pid, "Uid")
+            if uids and str(uid) in uids.split()[:2] and _zombie(pid):
+                continue  # already dead, waiting for a parent that may never reap it
             if uids and str(uid) in uids.split()[:2]:
                 found.append(pid)
         if not found:
@@ -107,7 +114,7 @@ def sweep_session(sid: int, rounds: int = 10) -> int:
             try:
                 with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
                     fields = stat.read().rsplit(")", 1)[1].split()
-                if int(fields[3]) == sid:  # fields after the name: state ppid pgrp session
+                if int(fields[3]) == sid and fields[0] not in ("Z", "X"):  # fields after the name: state ppid pgrp session
                     found.append(pid)
             except (OSError, ValueError, IndexError):
                 continue

@@ -27,7 +27,7 @@ from ..engine import codec
 from ..engine.evaluate import ERROR, MISSING, NOT_IMPLEMENTED, TIMEOUT
 from ..engine.outcome import Call, NameInfo, Outcome, Raised, WorkPath
 from ..notebook.load import Program
-from . import child, identity
+from . import child, confine, identity
 
 MAX_MESSAGE = child.MAX_MESSAGE
 MAX_OUTPUT_FILE = 32 * 1024 * 1024
@@ -46,6 +46,8 @@ class Limits:
     memory_mb: int = 1024
     max_file_mb: int = 16
     max_processes: int = 64
+    #: kernel confinement (Landlock, PID namespace) where the kernel offers it
+    confine: bool = True
 
     @classmethod
     def from_settings(cls, settings: dict) -> "Limits":
@@ -77,6 +79,15 @@ def warm_up() -> None:
 
 
 _START_LOCK = threading.Lock()
+_ROOTS: list[str] | None = None
+
+
+def _readable_roots() -> list[str]:
+    """What a child may read (decided here, on the trusted side, once)."""
+    global _ROOTS
+    if _ROOTS is None:
+        _ROOTS = confine.readable_roots()
+    return _ROOTS
 
 
 @contextlib.contextmanager
@@ -155,6 +166,9 @@ class Session:
     # -- lifecycle -----------------------------------------------------------
     def __enter__(self) -> "Session":
         self._deadline = time.monotonic() + self.limits.submission_timeout
+        if os.getuid() != 0:
+            # The child runs as our own user: keep it out of our memory (ptrace, /proc/PID/mem).
+            confine.not_dumpable()
         self._identity = identity.claim()
         self._workdir = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
         for name, data in self.files.items():
@@ -203,6 +217,9 @@ class Session:
             "max_file_bytes": limits.max_file_mb * 1024 * 1024,
             "max_processes": processes,
             "cpu_seconds": math.ceil(limits.submission_timeout) + 5,
+            "pid_namespace": limits.confine,
+            "landlock": limits.confine,
+            "read": _readable_roots() if limits.confine else [],
         }
 
     def _start(self) -> None:
@@ -240,6 +257,14 @@ class Session:
         return self._process is not None
 
     # -- messages ------------------------------------------------------------
+    def _send(self, message: dict) -> bool:
+        """Send a request; False when the child is gone (it may have ended itself)."""
+        try:
+            self._requests.send_bytes(codec.dumps(message))
+            return True
+        except (OSError, ValueError):
+            return False
+
     def _receive(self, deadline: float) -> dict | str:
         """The next message, or "timeout" / "eof" / "garbage"."""
         wait = min(deadline, self._deadline) - time.monotonic()
@@ -331,8 +356,8 @@ class Session:
         self._ensure_running()
         found: dict = {}
         if self._process is not None:
-            self._requests.send_bytes(codec.dumps({"op": "lookup", "names": list(names)}))
-            message = self._receive(time.monotonic() + self.limits.exercise_timeout)
+            sent = self._send({"op": "lookup", "names": list(names)})
+            message = self._receive(time.monotonic() + self.limits.exercise_timeout) if sent else "eof"
             if isinstance(message, dict) and message.get("t") == "names" and isinstance(message.get("names"), dict):
                 found = message["names"]
             else:
@@ -383,11 +408,11 @@ class Session:
             args = _resolve(call.args, folder)
             kwargs = _resolve(call.kwargs, folder)
             encoded.append({"args": codec.to_plain(tuple(args)), "kwargs": codec.to_plain(dict(kwargs))})
-        self._requests.send_bytes(codec.dumps({"op": "call", "name": name, "calls": encoded, "forbidden": list(forbidden)}))
+        sent = self._send({"op": "call", "name": name, "calls": encoded, "forbidden": list(forbidden)})
         outcomes: list[Outcome] = []
         deadline = time.monotonic() + timeout
         while True:
-            message = self._receive(deadline)
+            message = self._receive(deadline) if sent else "eof"
             if isinstance(message, str):
                 if message == "timeout":
                     self._kill()
@@ -402,7 +427,7 @@ class Session:
             kind = message.get("t")
             if kind == "done":
                 return outcomes
-            if kind != "result" or message.get("i") != len(outcomes):
+            if kind != "result" or message.get("i") != len(outcomes) or len(outcomes) >= len(calls):
                 self._kill()
                 self._stop()
                 outcomes.append(Outcome(crashed="it sent messages out of order"))
