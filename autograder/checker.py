@@ -23,10 +23,14 @@ def prepare_assignment(exercises: Iterable[Exercise], seed: int) -> dict[str, Pr
     return {ex.id: prepare(ex, seed=seed) for ex in exercises}
 
 
-def grade_program(program: Program, prepared: dict[str, Prepared], *, limits: Limits, files: dict[str, bytes]) -> dict[str, ExerciseResult]:
-    """Run ``program`` in a sandbox and evaluate every prepared exercise."""
+def grade_program(program: Program, prepared: dict[str, Prepared], *, limits: Limits, files: dict[str, bytes], session_factory=Session) -> dict[str, ExerciseResult]:
+    """Run ``program`` in a sandbox and evaluate every prepared exercise.
+
+    ``session_factory`` builds the sandbox (a :class:`Session` subclass; batch
+    grading passes one that can be cancelled on Ctrl-C).
+    """
     results: dict[str, ExerciseResult] = {}
-    with Session(program, limits, files) as session:
+    with session_factory(program, limits, files) as session:
         for exercise_id, prep in prepared.items():
             timeout = max(0.0, min(limits.exercise_timeout, session.remaining()))
             results[exercise_id] = evaluate(prep, session, timeout=timeout)

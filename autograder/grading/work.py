@@ -1,0 +1,203 @@
+"""Grade one submission: the unit of work of both the local pool and Dask.
+
+:func:`grade_task` takes a plain dict (a *task*) and returns a plain dict (the
+JSON report plus ``"student"``), so the same function runs in a thread of
+this process or on a Dask worker.  The learner's code runs in the sandbox
+(:mod:`autograder.sandbox`); this function is the trusted side.
+
+The right answers of the hidden checks are prepared once per (assignment,
+seed) in each process and reused for every submission graded there.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..checker import grade_program, prepare_assignment, unreadable
+from ..engine.evaluate import ERROR, Prepared
+from ..exercises import for_assignment
+from ..notebook.load import NotebookError, load_program
+from ..report import Report
+from ..sandbox.session import Limits, Session
+
+_PREPARED: dict[tuple[str, int], dict[str, Prepared]] = {}
+_PREPARED_LOCK = threading.Lock()
+
+
+class Cancelled(Exception):
+    """The batch was interrupted while this submission was being graded."""
+
+
+def prepared_for(assignment: str, seed: int) -> dict[str, Prepared]:
+    """Right answers of ``assignment``'s checks for ``seed``, computed once per process."""
+    key = (assignment, seed)
+    with _PREPARED_LOCK:
+        if key not in _PREPARED:
+            _PREPARED[key] = prepare_assignment(for_assignment(assignment), seed)
+        return _PREPARED[key]
+
+
+def make_task(submission, *, assignment: str, seed: int, points: dict[str, float], limits: Limits, files: dict[str, bytes], ship_notebook: bool = False) -> dict:
+    """The plain-data description of one submission's grading.
+
+    ``ship_notebook`` puts the notebook's bytes in the task (for workers that
+    may not see this machine's files); otherwise the worker reads the path.
+    """
+    task: dict[str, Any] = {
+        "student": submission.student,
+        "label": submission.label,
+        "problem": submission.problem,
+        "path": str(submission.path) if submission.path else None,
+        "content": None,
+        "assignment": assignment,
+        "seed": seed,
+        "points": dict(points),
+        "limits": {k: getattr(limits, k) for k in Limits.__dataclass_fields__},
+        "files": dict(files),
+    }
+    if ship_notebook and submission.path is not None:
+        task["content"] = Path(submission.path).read_bytes()
+    return task
+
+
+def grade_task(task: dict, *, batch: "Batch | None" = None) -> dict:
+    """Grade the submission described by ``task``; return its JSON report.
+
+    Never raises for a problem of the submission: a notebook that cannot be
+    read, or a grader failure, becomes a report whose exercises say so (the
+    latter marked ``"grader_error"`` so that a rerun tries again).
+    """
+    assignment = task["assignment"]
+    exercises = for_assignment(assignment)
+    grader_error = ""
+    try:
+        if task.get("problem"):
+            results = unreadable(exercises, task["problem"])
+            for result in results.values():
+                result.feedback = task["problem"] + "."
+        else:
+            results = _run(task, exercises, batch)
+    except Cancelled:
+        raise
+    except Exception as exc:  # a grader failure: this submission only
+        if batch is not None and batch.cancelled:
+            raise Cancelled() from exc
+        grader_error = f"{type(exc).__name__}: {exc}"[:500]
+        results = {ex.id: _grader_failed(ex.id, grader_error) for ex in exercises}
+    if batch is not None and batch.cancelled:
+        raise Cancelled()  # its verdicts may come from killed children: keep nothing
+    report = Report(task["label"], assignment)
+    for ex in exercises:
+        report.add(results[ex.id], float(task["points"][ex.id]))
+    data = {"student": task["student"], **report.to_dict()}
+    if grader_error:
+        data["grader_error"] = grader_error
+    return data
+
+
+def _grader_failed(exercise_id: str, reason: str):
+    from ..engine.evaluate import ExerciseResult
+
+    return ExerciseResult(exercise_id, ERROR, f"the grader could not grade this notebook ({reason}); it will be graded again on the next run.")
+
+
+def _run(task: dict, exercises, batch) -> dict:
+    limits = Limits(**task["limits"])
+    prepared = prepared_for(task["assignment"], int(task["seed"]))
+    content = task.get("content")
+    if content is None:
+        return _grade_path(Path(task["path"]), exercises, prepared, limits, task["files"], batch)
+    name = os.path.basename(task["label"]) or "notebook.ipynb"
+    with tempfile.TemporaryDirectory(prefix="autograder-submission-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(content)
+        return _grade_path(path, exercises, prepared, limits, task["files"], batch)
+
+
+def _grade_path(path: Path, exercises, prepared, limits, files, batch) -> dict:
+    try:
+        program = load_program(path)
+    except NotebookError as exc:
+        return unreadable(exercises, str(exc).replace(str(path.parent) + os.sep, ""))
+    factory = batch.session if batch is not None else Session
+    return grade_program(program, prepared, limits=limits, files=files, session_factory=factory)
+
+
+class Batch:
+    """The sandboxes of a running batch, so that Ctrl-C can end them all at once."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._live: set[Session] = set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def session(self, program, limits, files) -> Session:
+        session = _CancellableSession(program, limits, files)
+        session._batch = self
+        return session
+
+    def cancel(self) -> None:
+        """Stop every sandbox now; submissions in progress are not recorded."""
+        self._event.set()
+        with self._lock:
+            live = list(self._live)
+        for session in live:
+            session.cancel()
+
+    def _add(self, session) -> None:
+        with self._lock:
+            self._live.add(session)
+
+    def _discard(self, session) -> None:
+        with self._lock:
+            self._live.discard(session)
+
+
+class _CancellableSession(Session):
+    """A :class:`Session` that a batch can stop from another thread.
+
+    Cancelling uses the session's own mechanics: the submission deadline is
+    moved to now (so no further cell runs, no child is restarted and every
+    wait ends at once) and the child's whole process tree is killed.
+    """
+
+    _batch: Batch
+
+    __hash__ = object.__hash__
+    __eq__ = object.__eq__
+
+    def __enter__(self):
+        self._batch._add(self)
+        try:
+            if self._batch.cancelled:
+                raise Cancelled()
+            return super().__enter__()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._batch._discard(self)
+
+    def _load(self) -> None:
+        if self._batch.cancelled:
+            self._deadline = 0.0
+            return
+        super()._load()
+
+    def cancel(self) -> None:
+        self._deadline = 0.0
+        try:
+            self._kill()
+        except Exception:
+            pass

@@ -1,0 +1,141 @@
+"""`autograder audit`: every exercise where nbgrader awarded more than the hardened grader.
+
+The hardened grades come from grading a small class (a correct notebook, one
+that echoes its inputs back and passes only the worked examples, an untouched
+release); nbgrader's grades are written into a real gradebook database with
+nbgrader's own API, the way a fooled nbgrader would have recorded them.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import subprocess
+import sys
+import warnings
+
+import pytest
+
+from autograder.grading import grade_class
+from autograder.grading.audit import AuditError, audit
+
+from conftest import planted_notebook, solution_path
+from test_grading import ASSIGNMENT, ECHO_CONV1D, SEED, release_notebook
+
+POINTS = {"by_hand_full": 1.0, "conv1d": 3.0, "conv1d_mode": 3.0, "output_length": 1.0}
+#: What a fooled nbgrader gave: full marks to the echo notebook, a point for an untouched one.
+NBGRADER = {
+    "ada": dict(POINTS),
+    "echo": dict(POINTS),
+    "cy": {"by_hand_full": 1.0, "conv1d": 0.0, "conv1d_mode": 0.0, "output_length": 0.0},
+    "zed": {"by_hand_full": 1.0, "conv1d": 0.0, "conv1d_mode": 0.0, "output_length": 0.0},  # no hardened report
+}
+
+
+@pytest.fixture(scope="module")
+def hardened(tmp_path_factory, request):
+    course = request.getfixturevalue("course")
+    root = tmp_path_factory.mktemp("audit")
+    submissions = root / "submitted"
+    solution = solution_path(course, ASSIGNMENT)
+    (submissions / "ada" / ASSIGNMENT).mkdir(parents=True)
+    (submissions / "ada" / ASSIGNMENT / "conv1d.ipynb").write_bytes(solution.read_bytes())
+    planted_notebook(solution, submissions / "echo" / ASSIGNMENT / "conv1d.ipynb", {"conv1d": ECHO_CONV1D})
+    release_notebook(course, submissions / "cy" / ASSIGNMENT / "conv1d.ipynb")
+    result = grade_class(submissions, ASSIGNMENT, root / "hardened", course=course, workers=2, seed=SEED)
+    assert {s: r["score"] for s, r in result.reports.items()} == {"ada": 8.0, "cy": 0.0, "echo": 2.0}
+    return root
+
+
+@pytest.fixture(scope="module")
+def gradebook_db(hardened):
+    from nbgrader.api import Gradebook
+
+    with warnings.catch_warnings():
+        return _write_gradebook(Gradebook, hardened)
+
+
+def _write_gradebook(Gradebook, hardened):
+    path = hardened / "gradebook.db"
+    warnings.simplefilter("ignore")  # nbgrader's add_submission triggers SQLAlchemy autoflush warnings
+    gb = Gradebook(f"sqlite:///{path}", course_id="convolutions")
+    try:
+        gb.add_assignment(ASSIGNMENT)
+        gb.add_notebook("conv1d", ASSIGNMENT)
+        for exercise, points in POINTS.items():
+            gb.add_grade_cell(f"check_{exercise}", "conv1d", ASSIGNMENT, max_score=points, cell_type="code")
+        for student, scores in NBGRADER.items():
+            gb.add_student(student)
+            gb.add_submission(ASSIGNMENT, student)
+            for exercise, score in scores.items():
+                gb.find_grade(f"check_{exercise}", "conv1d", ASSIGNMENT, student).auto_score = score
+        gb.db.commit()
+    finally:
+        gb.close()
+    return path
+
+
+def test_database_per_exercise(hardened, gradebook_db):
+    before = hashlib.sha256(gradebook_db.read_bytes()).hexdigest()
+    findings, note = audit(gradebook_db, hardened / "hardened")
+    assert "per exercise" in note
+    got = {(f.student, f.exercise): (f.nbgrader, f.hardened, f.status) for f in findings}
+    assert got == {
+        ("echo", "conv1d"): (3.0, 0.0, "failed"),
+        ("echo", "conv1d_mode"): (3.0, 0.0, "failed"),
+        ("cy", "by_hand_full"): (1.0, 0.0, "not-implemented"),
+        ("zed", "by_hand_full"): (1.0, None, "no report"),
+    }
+    echo = next(f for f in findings if (f.student, f.exercise) == ("echo", "conv1d"))
+    assert "hidden check" in echo.reason  # the hardened grader's own feedback is the reason
+    assert hashlib.sha256(gradebook_db.read_bytes()).hexdigest() == before, "the audit changed nbgrader's database"
+
+
+def test_export_csv_compares_totals_and_says_so(hardened, tmp_path):
+    path = tmp_path / "grades.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
+                         "raw_score", "late_submission_penalty", "score", "max_score"])
+        for student, scores in NBGRADER.items():
+            total = sum(scores.values())
+            writer.writerow([ASSIGNMENT, "", "", student, "", "", "", total, 0.0, total, 8.0])
+    findings, note = audit(path, hardened / "hardened", assignment=ASSIGNMENT)
+    assert "only per-assignment totals" in note
+    got = {f.student: (f.exercise, f.nbgrader, f.hardened) for f in findings}
+    assert got == {"echo": (None, 8.0, 2.0), "cy": (None, 1.0, 0.0), "zed": (None, 1.0, None)}
+    echo = next(f for f in findings if f.student == "echo")
+    assert "conv1d (failed, 0/3)" in echo.reason and "conv1d_mode (failed, 0/3)" in echo.reason
+
+
+def test_the_hardened_grades_of_the_class_itself_agree_with_themselves(hardened, tmp_path):
+    """An nbgrader export that agrees with the hardened grades gives no finding."""
+    path = tmp_path / "same.csv"
+    reports = [json.loads(p.read_text()) for p in (hardened / "hardened" / "reports").glob("*.json")]
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["assignment", "student_id", "raw_score", "score", "max_score"])
+        for r in reports:
+            writer.writerow([ASSIGNMENT, r["student"], r["score"], r["score"], r["max_score"]])
+    assert audit(path, hardened / "hardened")[0] == []
+
+
+def test_cli_audit(hardened, gradebook_db):
+    done = subprocess.run([sys.executable, "-m", "autograder", "audit", str(gradebook_db), "--grades", str(hardened / "hardened")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "4 place(s) where nbgrader awarded more" in done.stdout
+    assert "- echo · 01-conv1d · conv1d: nbgrader 3, hardened 0 (of 3); failed" in done.stdout
+    as_json = subprocess.run([sys.executable, "-m", "autograder", "audit", str(gradebook_db), "--grades", str(hardened / "hardened"), "--json"],
+                             capture_output=True, text=True, timeout=120)
+    assert len(json.loads(as_json.stdout)["findings"]) == 4
+
+
+def test_bad_inputs_are_clear_errors(hardened, tmp_path):
+    with pytest.raises(AuditError, match="no nbgrader gradebook"):
+        audit(tmp_path / "missing.db", hardened / "hardened")
+    with pytest.raises(AuditError, match="no hardened grades"):
+        audit(hardened / "gradebook.db", tmp_path / "nothing")
+    (tmp_path / "other.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(AuditError, match="not the CSV of nbgrader export"):
+        audit(tmp_path / "other.csv", hardened / "hardened")
