@@ -35,7 +35,7 @@ _GENERIC_HINTS = {
     "modifies-input": "Your function changed an array or list it was given. The caller still needs it: work on a copy (for example `x = np.array(x, dtype=float)` or `items = list(items)`) instead of changing the argument.",
     "uint8-wraparound": "The input is uint8, whose values wrap around past 255 (250 + 10 gives 4). Convert to a wider type (np.int64 or float) before multiplying and adding.",
     "timeout": "Look for a loop whose end condition is never reached, or work that grows much faster than the input.",
-    "forbidden-call": "This exercise is about doing the computation yourself: replace the library call by your own loops or slicing.",
+    "forbidden-call": "This exercise is about doing the computation yourself: replace the library call by your own loops or slicing (for a gradient, write out its formula).",
     "not-implemented": "Replace `raise NotImplementedError()` with your code, then run the cell.",
 }
 

@@ -169,8 +169,16 @@ def static_findings(cells: list[_Cell], function: str, prefixes: Iterable[str]) 
                 findings.append(finding)
             if isinstance(sub, ast.Name) and sub.id in defs and sub.id not in seen:
                 todo.append(sub.id)
-    unique = {(f.name, f.cell, f.line): f for f in findings}
-    return sorted(unique.values(), key=lambda f: (f.cell or 0, f.line))
+    # One finding per line: the longest name (`scipy.signal.convolve2d`, not also `scipy.signal`).
+    unique: dict[tuple, Finding] = {}
+    for f in findings:
+        key = (f.cell, f.line)
+        if key not in unique or len(f.name) > len(unique[key].name):
+            unique[key] = f
+    first: dict[str, Finding] = {}  # and each name once, where it is first used
+    for f in sorted(unique.values(), key=lambda f: (f.cell or 0, f.line)):
+        first.setdefault(f.name, f)
+    return list(first.values())
 
 
 def _resolve(parts: list[str], scope: _Scope, star: dict[str, str]) -> str | None:
