@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from .course import CourseError, load_course
+from .grading.cli import add_commands
 
 
 def _course(args):
@@ -130,12 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="gradebook database URL (default: nbgrader's, next to course.yml)")
     p.set_defaults(run=cmd_sync_gradebook)
 
-    try:
-        from .grading.cli import add_commands
-    except ImportError:  # pragma: no cover - the grading package is part of the project
-        pass
-    else:
-        add_commands(sub)
+    add_commands(sub)
     return parser
 
 
