@@ -31,7 +31,7 @@ STATUSES = (PASSED, FAILED, ERROR, TIMEOUT, MISSING, FORBIDDEN, NOT_IMPLEMENTED)
 
 _GENERIC_HINTS = {
     "returns-none": "Your function computes something but never hands it back: end it with `return` and the result.",
-    "wrong-shape": "Before writing the loop, work out how many positions the kernel can take for these input sizes; that number is the output's size.",
+    "wrong-shape": "Work out the size of the result from the sizes of the inputs before computing any value (for a sliding window: how many positions it can take); then make your result exactly that shape.",
     "modifies-input": "Your function changed an array or list it was given. The caller still needs it: work on a copy (for example `x = np.array(x, dtype=float)` or `items = list(items)`) instead of changing the argument.",
     "uint8-wraparound": "The input is uint8, whose values wrap around past 255 (250 + 10 gives 4). Convert to a wider type (np.int64 or float) before multiplying and adding.",
     "timeout": "Look for a loop whose end condition is never reached, or work that grows much faster than the input.",
@@ -87,7 +87,7 @@ class Prepared:
         if key not in self._wrong:
             case = self.checks[index].case
             try:
-                with materialize(case.files) as folder:
+                with materialize(case.files, case.args, case.kwargs) as folder:
                     self._wrong[key] = misconception.wrong(*resolve(case.args, folder), **resolve(case.kwargs, folder))
             except Exception:  # the wrong implementation does not apply to this input
                 self._wrong[key] = UNSET
@@ -111,7 +111,7 @@ def prepare(ex: Exercise, *, seed: int, visible: bool = True, hidden: bool = Tru
             checks.append(Check(case, "hidden"))
     for check in checks:
         if isinstance(check.case, Case) and check.case.judge is None and ex.kind == "function":
-            with materialize(check.case.files) as folder:
+            with materialize(check.case.files, check.case.args, check.case.kwargs) as folder:
                 if check.case.expected is not UNSET:
                     check.expected = check.case.expected
                 else:
@@ -122,9 +122,13 @@ def prepare(ex: Exercise, *, seed: int, visible: bool = True, hidden: bool = Tru
 
 
 @contextlib.contextmanager
-def materialize(files: Sequence[InputFile]) -> Iterator[Path | None]:
-    """A temporary folder holding ``files`` (None when there are none)."""
-    if not files:
+def materialize(files: Sequence[InputFile], *arguments: Any) -> Iterator[Path | None]:
+    """A temporary folder holding ``files``, removed afterwards.
+
+    None when there are no files and no :class:`WorkPath` among ``arguments``
+    (most cases), so that preparing a check costs no folder.
+    """
+    if not files and not _mentions_workpath(arguments):
         yield None
         return
     with tempfile.TemporaryDirectory(prefix="autograder-ref-") as tmp:
@@ -133,11 +137,21 @@ def materialize(files: Sequence[InputFile]) -> Iterator[Path | None]:
         yield Path(tmp)
 
 
+def _mentions_workpath(obj: Any) -> bool:
+    if isinstance(obj, WorkPath):
+        return True
+    if type(obj) in (tuple, list):
+        return any(_mentions_workpath(v) for v in obj)
+    if type(obj) is dict:
+        return any(_mentions_workpath(v) for v in obj.values())
+    return False
+
+
 def resolve(obj: Any, folder: Path | None) -> Any:
-    """Replace :class:`WorkPath` placeholders by paths inside ``folder``."""
+    """Replace :class:`WorkPath` placeholders by paths inside ``folder`` (see :func:`materialize`)."""
     if isinstance(obj, WorkPath):
         if folder is None:
-            folder = Path(tempfile.mkdtemp(prefix="autograder-ref-"))
+            raise ValueError(f"{obj} needs a folder: resolve it inside materialize(files, args, kwargs)")
         return str(folder / obj.name)
     if type(obj) is tuple:
         return tuple(resolve(v, folder) for v in obj)
@@ -225,7 +239,8 @@ def _judge_all(prepared: Prepared, outcomes: list[Outcome], extra: dict[str, Any
     for index, check in enumerate(prepared.checks):
         call_text = render.call(ex.function_name, check.case.args, check.case.kwargs, hidden=check.hidden, arg_names=names) + _label(check)
         if index >= len(outcomes):
-            break
+            # Every check needs an answer: a child that stops early (or forges "done") earns nothing.
+            return ExerciseResult(ex.id, ERROR, f"{call_text} got no answer from the process running your code: it stopped before all checks were run.", None, index, total)
         outcome = outcomes[index]
         if outcome.timed_out:
             return ExerciseResult(ex.id, TIMEOUT, f"[timeout] {call_text} did not finish in time. {_GENERIC_HINTS['timeout']}", "timeout", index, total)
@@ -413,7 +428,10 @@ def _evaluate_values(prepared: Prepared, infos: dict[str, NameInfo]) -> Exercise
     checks = [c for c in prepared.checks if isinstance(c.case, Case)]
     total = len(checks) + len(ex.names)
     for n, check in enumerate(checks):
-        problem = check.case.judge(got) if check.case.judge is not None else None
+        try:
+            problem = check.case.judge(got) if check.case.judge is not None else None
+        except Exception as exc:  # a judge meeting an answer it did not foresee: the answer is wrong, not the grader
+            problem = f"{', '.join(ex.names)}: this answer could not be checked ({type(exc).__name__}: {exc})"
         if problem:
             return ExerciseResult(ex.id, FAILED, f"{problem}{_label(check)}", None, n, total)
     for n, name in enumerate(ex.names):

@@ -398,12 +398,14 @@ class Session:
         encoded = []
         for position, call in enumerate(calls):
             folder = self._workdir / f"call-{position}"
-            if folder.exists():
-                shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir()
-            for f in call.files:
-                (folder / f.name).write_bytes(f.data)
-            self._own(folder)
+            # Most calls touch no files: a folder each would cost a mkdir/rmdir per case.
+            if call.files or call.outputs or _has_workpath((call.args, call.kwargs)):
+                if folder.exists():
+                    shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir()
+                for f in call.files:
+                    (folder / f.name).write_bytes(f.data)
+                self._own(folder)
             folders.append(folder)
             args = _resolve(call.args, folder)
             kwargs = _resolve(call.kwargs, folder)
@@ -452,6 +454,16 @@ class Session:
             files=files,
             seconds=float(seconds) if isinstance(seconds, (int, float)) else 0.0,
         )
+
+
+def _has_workpath(obj: Any) -> bool:
+    if isinstance(obj, WorkPath):
+        return True
+    if type(obj) in (tuple, list):
+        return any(_has_workpath(v) for v in obj)
+    if type(obj) is dict:
+        return any(_has_workpath(v) for v in obj.values())
+    return False
 
 
 def _resolve(obj: Any, folder: Path) -> Any:
