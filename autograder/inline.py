@@ -39,16 +39,17 @@ class _Timeout(BaseException):
     pass
 
 
-def _seed() -> int:
-    env = os.environ.get("AUTOGRADER_SEED")
-    if env:
-        return int(env)
+def _grading() -> tuple[int, float]:
+    """The seed and per-exercise time limit of the course (course.yml's grading section)."""
     from .course import DEFAULT_SEED, CourseError, load_course
 
     try:
-        return load_course(validate=False).seed
+        course = load_course(validate=False)
+        seed, timeout = course.seed, float(course.grading.get("exercise_timeout", DEFAULT_TIMEOUT))
     except CourseError:
-        return DEFAULT_SEED
+        seed, timeout = DEFAULT_SEED, DEFAULT_TIMEOUT
+    env = os.environ.get("AUTOGRADER_SEED")
+    return (int(env) if env else seed), timeout
 
 
 def _history() -> list[str]:
@@ -191,7 +192,7 @@ def _alarm(deadline: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def check(exercise_id: str, *objects: Any, hidden: bool = False, seed: int | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+def check(exercise_id: str, *objects: Any, hidden: bool = False, seed: int | None = None, timeout: float | None = None) -> None:
     """Check an exercise in this notebook and explain any mistake.
 
     Parameters
@@ -217,7 +218,9 @@ def check(exercise_id: str, *objects: Any, hidden: bool = False, seed: int | Non
         namespace = dict(zip(exercise.names, objects))
     else:
         namespace = sys._getframe(1).f_globals
-    prepared = prepare(exercise, seed=_seed() if seed is None else seed, visible=not hidden, hidden=hidden)
+    course_seed, course_timeout = _grading()
+    prepared = prepare(exercise, seed=course_seed if seed is None else seed, visible=not hidden, hidden=hidden)
+    timeout = course_timeout if timeout is None else timeout
     result = evaluate(prepared, InProcessCaller(namespace), timeout=timeout)
     if result.status != PASSED:
         raise CheckFailed(f"✗ {exercise_id} ({result.status}): {result.feedback}")
@@ -225,8 +228,16 @@ def check(exercise_id: str, *objects: Any, hidden: bool = False, seed: int | Non
 
 
 def _show_failure(shell, etype, value, tb, tb_offset=None):
-    """IPython hook: show a failed check as its message, not as a traceback."""
-    return str(value).splitlines()
+    """IPython hook: show a failed check as its message, not as a traceback.
+
+    IPython discards what a custom handler returns: the handler has to show
+    the message itself.  ``_showtraceback`` is the hook that ipykernel
+    overrides to send the "error" output (so Jupyter shows the message, and
+    nbgrader records the cell as failed and puts the message in the feedback).
+    """
+    stb = str(value).splitlines()
+    shell._showtraceback(etype, value, stb)
+    return stb
 
 
 def _register_with_ipython() -> None:

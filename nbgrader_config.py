@@ -1,0 +1,19 @@
+# nbgrader configuration of the course 'convolutions'.
+#
+# GENERATED from course.yml by `autograder nbgrader-config`: do not edit;
+# change course.yml and run `autograder nbgrader-config` again.
+# The course root is the folder of this file, wherever the repository lives.
+import os
+
+c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.course_id = 'convolutions'  # course.yml: id
+c.CourseDirectory.source_directory = 'solutions'  # instructor notebooks, with solutions and hidden tests
+c.CourseDirectory.release_directory = 'assignments'  # what learners get (made by `autograder release`)
+c.ClearSolutions.code_stub = {'python': '# YOUR CODE HERE\nraise NotImplementedError()'}  # what replaces a solution; `autograder check` reports it as not-implemented
+c.ClearSolutions.text_stub = 'YOUR ANSWER HERE'
+c.ClearSolutions.enforce_metadata = True
+c.Execute.timeout = 120  # seconds per cell: course.yml grading.submission_timeout
+c.Execute.interrupt_on_timeout = True
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, 'gradebook.db')
