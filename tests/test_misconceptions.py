@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from autograder.checker import check_notebook
-from autograder.engine.evaluate import evaluate
+from autograder.engine.evaluate import evaluate, prepare
 from autograder.exercises import registry
 from autograder.inline import InProcessCaller
 from autograder.notebook.load import load_program
@@ -96,8 +96,11 @@ def test_in_notebook_check_gives_the_same_verdict(assignment, plant, course, pre
     namespace: dict = {"__name__": "__main__"}
     for cell in load_program(notebook).cells:
         exec(compile(cell.code, f"<cell {cell.index}>", "exec"), namespace)  # trusted: our own plants
-    prep = prepared(assignment)[plant.exercise]
-    inline = evaluate(prep, InProcessCaller(namespace), timeout=5)
+    # As the notebook's check cell runs it: check(id), then check(id, hidden=True).
+    exercise, caller = registry()[plant.exercise], InProcessCaller(namespace)
+    inline = evaluate(prepare(exercise, seed=course.seed, visible=True, hidden=False), caller, timeout=5)
+    if inline.status == "passed":
+        inline = evaluate(prepare(exercise, seed=course.seed, visible=False, hidden=True), caller, timeout=5)
     sandboxed = {e.id: e for e in check_notebook(notebook, course=course, assignment=assignment, prepared=prepared(assignment), limits=FAST).exercises}[plant.exercise]
     assert (inline.status, inline.misconception, inline.feedback) == (sandboxed.status, sandboxed.misconception, sandboxed.feedback)
 

@@ -234,33 +234,45 @@ def _label(check: Check) -> str:
 def _judge_all(prepared: Prepared, outcomes: list[Outcome], extra: dict[str, Any]) -> ExerciseResult:
     ex = prepared.exercise
     names = arg_names(ex)
-    failures: list[_Failure] = []
     total = len(prepared.checks)
-    for index, check in enumerate(prepared.checks):
-        call_text = render.call(ex.function_name, check.case.args, check.case.kwargs, hidden=check.hidden, arg_names=names) + _label(check)
-        if index >= len(outcomes):
-            # Every check needs an answer: a child that stops early (or forges "done") earns nothing.
-            return ExerciseResult(ex.id, ERROR, f"{call_text} got no answer from the process running your code: it stopped before all checks were run.", None, index, total)
-        outcome = outcomes[index]
-        if outcome.timed_out:
-            return ExerciseResult(ex.id, TIMEOUT, f"[timeout] {call_text} did not finish in time. {_GENERIC_HINTS['timeout']}", "timeout", index, total)
-        if outcome.crashed:
-            return ExerciseResult(ex.id, ERROR, f"{call_text} stopped the process that ran it: {outcome.crashed}", None, index, total)
-        if outcome.forbidden:
-            return _forbidden(ex, [f"{name} (called at run time)" for name in outcome.forbidden])
-        if outcome.raised is not None and outcome.raised.is_a(["NotImplementedError"]):
-            return _missing(ex, ex.function_name, NameInfo(NOT_IMPLEMENTED))
-        failure = _judge(prepared, index, check, outcome, call_text, extra)
-        if failure:
-            failures.append(failure)
-    if failures:
-        return _diagnose(prepared, failures, outcomes, total)
-    if ex.check_modifies_input:
-        for index, check in enumerate(prepared.checks):
-            changed = _modified(check.case, outcomes[index], names)
-            if changed:
-                call_text = render.call(ex.function_name, check.case.args, check.case.kwargs, hidden=check.hidden, arg_names=names) + _label(check)
-                return ExerciseResult(ex.id, FAILED, f"{call_text}: {changed}\n[modifies-input] {_GENERIC_HINTS['modifies-input']}", "modifies-input", total - 1, total)
+    # Two phases, as the notebook runs them: the worked examples and bad inputs
+    # (check(id)), then the hidden cases (check(id, hidden=True)). A mistake is
+    # explained from the first phase that shows it, so every grader says the same.
+    phases = [
+        [i for i, c in enumerate(prepared.checks) if not c.hidden],
+        [i for i, c in enumerate(prepared.checks) if c.hidden],
+    ]
+    judged = 0
+    for phase in phases:
+        failures: list[_Failure] = []
+        for index in phase:
+            check = prepared.checks[index]
+            call_text = render.call(ex.function_name, check.case.args, check.case.kwargs, hidden=check.hidden, arg_names=names) + _label(check)
+            if index >= len(outcomes):
+                # Every check needs an answer: a child that stops early (or forges "done") earns nothing.
+                return ExerciseResult(ex.id, ERROR, f"{call_text} got no answer from the process running your code: it stopped before all checks were run.", None, judged, total)
+            outcome = outcomes[index]
+            if outcome.timed_out:
+                return ExerciseResult(ex.id, TIMEOUT, f"[timeout] {call_text} did not finish in time. {_GENERIC_HINTS['timeout']}", "timeout", judged, total)
+            if outcome.crashed:
+                return ExerciseResult(ex.id, ERROR, f"{call_text} stopped the process that ran it: {outcome.crashed}", None, judged, total)
+            if outcome.forbidden:
+                return _forbidden(ex, [f"{name} (called at run time)" for name in outcome.forbidden])
+            if outcome.raised is not None and outcome.raised.is_a(["NotImplementedError"]):
+                return _missing(ex, ex.function_name, NameInfo(NOT_IMPLEMENTED))
+            failure = _judge(prepared, index, check, outcome, call_text, extra)
+            judged += 1
+            if failure:
+                failures.append(failure)
+        if failures:
+            return _diagnose(prepared, failures, outcomes, total, passed=judged - len(failures))
+        if ex.check_modifies_input:
+            for index in phase:
+                check = prepared.checks[index]
+                changed = _modified(check.case, outcomes[index], names)
+                if changed:
+                    call_text = render.call(ex.function_name, check.case.args, check.case.kwargs, hidden=check.hidden, arg_names=names) + _label(check)
+                    return ExerciseResult(ex.id, FAILED, f"{call_text}: {changed}\n[modifies-input] {_GENERIC_HINTS['modifies-input']}", "modifies-input", judged - 1, total)
     return ExerciseResult(ex.id, PASSED, _passed_summary(prepared), None, total, total)
 
 
@@ -345,10 +357,9 @@ def _uint8_explains(prepared: Prepared, failure: _Failure) -> bool:
     return compare(wrapped, failure.got, returns="any") is None
 
 
-def _diagnose(prepared: Prepared, failures: list[_Failure], outcomes: list[Outcome], total: int) -> ExerciseResult:
+def _diagnose(prepared: Prepared, failures: list[_Failure], outcomes: list[Outcome], total: int, *, passed: int) -> ExerciseResult:
     ex = prepared.exercise
     first = failures[0]
-    passed = total - len(failures)
     if first.status == ERROR or first.mismatch is None:
         return ExerciseResult(ex.id, first.status, first.message, None, passed, total)
     if first.mismatch.kind == "none":
