@@ -61,6 +61,20 @@ def _course(args):
     return load_course(args.course, start=Path(args.submissions))
 
 
+def _warn_without_isolation() -> None:
+    """Say so when learner code would run as the grader's own user without kernel confinement."""
+    import os
+
+    from ..sandbox import confine
+
+    if os.getuid() != 0 and not confine.full_isolation():
+        layers = confine.probe()
+        print("autograder: warning: not running as root, and this kernel does not offer full confinement "
+              f"(Landlock ABI {layers['landlock']}, 6 needed; PID namespace: {'yes' if layers['pid_namespace'] else 'no'}): "
+              "learner code runs as your own user and could reach your files. Grade as root or inside a container "
+              "for a class you do not trust.", file=sys.stderr)
+
+
 def cmd_grade(args) -> int:
     from .discover import DiscoveryError, discover
     from .store import StoreError
@@ -74,6 +88,7 @@ def cmd_grade(args) -> int:
         discover(Path(args.submissions), args.assignment, course.assignment(args.assignment).notebook)  # fail fast, before loading the sandbox
         from .batch import grade_class
 
+        _warn_without_isolation()
         result = grade_class(Path(args.submissions), args.assignment, output, course=course, workers=args.workers,
                              force=args.force, scheduler=args.scheduler, seed=args.seed, progress=args.progress)
     except (DiscoveryError, StoreError) as exc:
