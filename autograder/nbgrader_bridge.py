@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable
@@ -34,6 +36,21 @@ GRADEBOOK_NAME = "gradebook.db"
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 TEXT_STUB = "YOUR ANSWER HERE"
 CHECK_PREFIX = "check_"
+
+
+
+
+def interpreter_scripts_on_path() -> None:
+    """Put this interpreter's script folder on PATH, for the tools nbgrader runs.
+
+    nbgrader creates and upgrades a gradebook by running the ``alembic``
+    command, found on PATH; in a virtual environment that was not activated
+    (``.venv/bin/autograder release``) it would not be found.
+    """
+    scripts = os.path.dirname(sys.executable)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if scripts not in parts:
+        os.environ["PATH"] = os.pathsep.join([scripts, *filter(None, parts)])
 
 
 # --------------------------------------------------------------------------- config
@@ -144,6 +161,7 @@ def release(course: Course, assignments: Iterable[str] | None = None, *, dest: s
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
+    interpreter_scripts_on_path()
     selected = _selected(course, assignments)
     for a in selected:
         _solution(course, a)
@@ -286,6 +304,7 @@ def sync_gradebook(course: Course, db_url: str | None = None) -> list[str]:
     Returns one line per assignment saying what was done.  Assignments in the
     gradebook that course.yml no longer lists are reported, never deleted.
     """
+    interpreter_scripts_on_path()
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.utils import parse_utc
 

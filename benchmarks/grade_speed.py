@@ -41,6 +41,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the planted wrong answers
 
+from autograder.nbgrader_bridge import interpreter_scripts_on_path  # noqa: E402
+
+interpreter_scripts_on_path()  # nbgrader runs alembic; the venv may not be activated
+
 
 def _course(path):
     from autograder.course import load_course

@@ -473,7 +473,9 @@ def test_ctrl_c_keeps_what_is_done_and_exits_130(tmp_path, course):
         planted_notebook(solution_path(course, ASSIGNMENT), root / f"z{n}" / ASSIGNMENT / "conv1d.ipynb", {"conv1d": SLOW})
     output = tmp_path / "out"
     process = subprocess.Popen([sys.executable, "-m", "autograder", "--course", str(course.path), "grade", str(root), "-a", ASSIGNMENT,
-                                "-o", str(output), "--workers", "2", "--seed", str(SEED)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                "-o", str(output), "--workers", "2", "--seed", str(SEED)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               # As at a terminal: a shell starting the tests in the background makes children ignore SIGINT.
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list((output / "reports").glob("a*.json"))) < 2:
         time.sleep(0.05)

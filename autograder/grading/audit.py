@@ -73,6 +73,10 @@ def nbgrader_cell_scores(db: Path, assignment: str | None = None) -> dict[tuple[
     """(student, assignment) -> {grade cell name: (score, max_score)} from a gradebook database."""
     from nbgrader.api import Gradebook
 
+    from ..nbgrader_bridge import interpreter_scripts_on_path
+
+    interpreter_scripts_on_path()  # nbgrader may run alembic on the copy
+
     with tempfile.TemporaryDirectory(prefix="autograder-audit-") as tmp:
         copy = Path(tmp) / "gradebook.db"
         shutil.copyfile(db, copy)
