@@ -18,7 +18,7 @@ __all__ = ["check", "CheckFailed", "__version__"]
 
 def __getattr__(name: str):
     if name in ("check", "CheckFailed"):
-        from . import inline
+        from .frontends import inline
 
         return getattr(inline, name)
     raise AttributeError(f"module 'autograder' has no attribute {name!r}")

@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the planted wrong answers
 
-from autograder.nbgrader_bridge import interpreter_scripts_on_path  # noqa: E402
+from autograder.frontends.nbgrader.bridge import interpreter_scripts_on_path  # noqa: E402
 
 interpreter_scripts_on_path()  # nbgrader runs alembic; the venv may not be activated
 
@@ -77,7 +77,7 @@ def run(cmd: list[str], cwd: Path, log: Path) -> float:
 
 def build(course, assignment_id: str, root: Path, students: int, with_timeouts: bool, log: Path) -> tuple[dict[str, str], Path]:
     """The nbgrader course in ``root`` with ``students`` submissions; student -> kind."""
-    from autograder.nbgrader_bridge import CONFIG_NAME, answered_notebook, config_text, solution_answers
+    from autograder.frontends.nbgrader.bridge import CONFIG_NAME, answered_notebook, config_text, solution_answers
 
     a = course.assignment(assignment_id)
     solution = course.source_dir(a.id) / a.notebook

@@ -8,10 +8,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.checker import prepare_assignment
+from autograder.pipeline import prepare_assignment
 from autograder.course import load_course
 from autograder.exercises import for_assignment
-from autograder.nbgrader_bridge import interpreter_scripts_on_path
+from autograder.frontends.nbgrader.bridge import interpreter_scripts_on_path
 
 # Tests run nbgrader as a subprocess; it needs its companion commands (alembic) on PATH
 # even when the virtual environment was not activated (`make test`).

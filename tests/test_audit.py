@@ -16,8 +16,8 @@ import warnings
 
 import pytest
 
-from autograder.grading import grade_class
-from autograder.grading.audit import AuditError, audit
+from autograder.frontends.grading import grade_class
+from autograder.frontends.grading.audit import AuditError, audit
 
 from conftest import planted_notebook, solution_path
 from test_grading import ASSIGNMENT, ECHO_CONV1D, SEED, release_notebook

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.checker import check_notebook
+from autograder.pipeline import check_notebook
 from autograder.sandbox.session import Limits
 
 from conftest import solution_path

@@ -30,10 +30,10 @@ import pytest
 from autograder.engine import render
 from autograder.engine.evaluate import prepare
 from autograder.exercises import for_assignment
-from autograder.grading import grade_class
-from autograder.grading.discover import DiscoveryError, discover, student_id_from_filename
-from autograder.grading.gradebook import NBGRADER_COLUMNS
-from autograder.grading.store import Store, StoreError, atomic_write
+from autograder.frontends.grading import grade_class
+from autograder.frontends.grading.discover import DiscoveryError, discover, student_id_from_filename
+from autograder.frontends.grading.gradebook import NBGRADER_COLUMNS
+from autograder.frontends.grading.store import Store, StoreError, atomic_write
 
 from conftest import planted_notebook, release_path, solution_path
 from planted import all_plants

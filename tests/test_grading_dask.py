@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading import grade_class
+from autograder.frontends.grading import grade_class
 
 from conftest import solution_path
 from test_grading import ASSIGNMENT, SEED, build_class, check_expectations, fast_course
@@ -51,7 +51,7 @@ def test_dask_cluster_gives_the_local_gradebook(tmp_path, course, cluster):
 
 
 def _prepared_seeds() -> list[int]:
-    from autograder.grading import work
+    from autograder.frontends.grading import work
 
     return sorted(seed for _, seed in work._PREPARED)
 

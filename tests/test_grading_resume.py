@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading import grade_class
+from autograder.frontends.grading import grade_class
 
 from test_grading import ASSIGNMENT, SEED, build_class, check_expectations
 

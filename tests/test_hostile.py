@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.checker import check_notebook
+from autograder.pipeline import check_notebook
 from autograder.sandbox import confine
 from autograder.sandbox.session import Limits
 
@@ -158,7 +158,7 @@ def _honest(course, student: str, target: Path) -> Path:
 
 
 def test_hostile_class_through_the_class_grader(course, tmp_path):
-    grading = pytest.importorskip("autograder.grading")
+    grading = pytest.importorskip("autograder.frontends.grading")
     fast = _course_with_fast_limits(course, tmp_path)
     output = tmp_path / "graded"
     class_dir, alone_dir = tmp_path / "submitted", tmp_path / "alone"

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.checker import check_notebook
+from autograder.pipeline import check_notebook
 from autograder.engine.evaluate import evaluate, prepare
 from autograder.exercises import registry
-from autograder.inline import InProcessCaller
+from autograder.frontends.inline import InProcessCaller
 from autograder.notebook.load import load_program
 from autograder.sandbox.session import Limits
 

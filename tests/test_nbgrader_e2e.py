@@ -1,7 +1,7 @@
 """nbgrader for real: generate_assignment, autograde, generate_feedback, export.
 
 One temporary nbgrader course folder per assignment (nbgrader_config.py from
-:func:`autograder.nbgrader_bridge.config_text`, course.yml beside it, the
+:func:`autograder.frontends.nbgrader.bridge.config_text`, course.yml beside it, the
 solution in solutions/), real Jupyter kernels, and these submissions, each the
 RELEASED notebook (as nbgrader hands it out) with the answer cells filled in:
 
@@ -36,8 +36,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import nbgrader_bridge as bridge
-from autograder.checker import check_notebook
+from autograder.frontends.nbgrader import bridge
+from autograder.pipeline import check_notebook
 from autograder.course import load_course
 from autograder.report import Report
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder import nbgrader_bridge as bridge
-from autograder.checker import check_notebook
-from autograder.cli import main as cli
+from autograder.frontends.nbgrader import bridge
+from autograder.pipeline import check_notebook
+from autograder.frontends.cli import main as cli
 from autograder.course import CourseError, load_course
 
 from conftest import ROOT, release_path, solution_path

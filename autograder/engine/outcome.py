@@ -3,7 +3,7 @@
 The evaluator (:mod:`autograder.engine.evaluate`) never touches learner
 objects: it asks a :class:`Caller` to look names up and call functions, and
 gets plain data back.  Two callers exist: one in the notebook's own process
-(:mod:`autograder.inline`, for the self-check cells) and one across a process
+(:mod:`autograder.frontends.inline`, for the self-check cells) and one across a process
 boundary (:mod:`autograder.sandbox.session`, for ``autograder check`` and
 ``autograder grade``).
 """

@@ -9,7 +9,7 @@ marker name), so that an attack can aim at a real target "by guessing".
 tests/test_hostile.py grades every attack: the attacked exercises score 0 with
 a clear message, the honest ones still pass, nothing hangs and the grader
 survives.  The same notebooks form the hostile class graded by
-``autograder.grading.grade_class``.
+``autograder.frontends.grading.grade_class``.
 """
 from __future__ import annotations
 

@@ -5,9 +5,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..course import Course, load_course
-from ..exercises import for_assignment
-from ..sandbox.session import Limits, warm_up
+from ...course import Course, load_course
+from ...exercises import for_assignment
+from ...sandbox.session import Limits, warm_up
 from .discover import Submission, discover
 from .gradebook import feedback_markdown, gradebook_csv
 from .store import Store, atomic_write

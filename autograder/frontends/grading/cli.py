@@ -56,7 +56,7 @@ def add_commands(subparsers) -> None:
 
 
 def _course(args):
-    from ..course import load_course
+    from ...course import load_course
 
     return load_course(args.course, start=Path(args.submissions))
 
@@ -65,7 +65,7 @@ def _warn_without_isolation() -> None:
     """Say so when learner code would run as the grader's own user without kernel confinement."""
     import os
 
-    from ..sandbox import confine
+    from ...sandbox import confine
 
     if os.getuid() != 0 and not confine.full_isolation():
         layers = confine.probe()

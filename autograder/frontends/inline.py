@@ -22,11 +22,11 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from .engine import codec
-from .engine.evaluate import MISSING, NOT_IMPLEMENTED, PASSED, evaluate, prepare
-from .engine.forbidden import ForbiddenCall, Tripwires
-from .engine.outcome import Call, NameInfo, Outcome, Raised, WorkPath
-from .exercises import get
+from ..engine import codec
+from ..engine.evaluate import MISSING, NOT_IMPLEMENTED, PASSED, evaluate, prepare
+from ..engine.forbidden import ForbiddenCall, Tripwires
+from ..engine.outcome import Call, NameInfo, Outcome, Raised, WorkPath
+from ..exercises import get
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -41,7 +41,7 @@ class _Timeout(BaseException):
 
 def _grading() -> tuple[int, float]:
     """The seed and per-exercise time limit of the course (course.yml's grading section)."""
-    from .course import DEFAULT_SEED, CourseError, load_course
+    from ..course import DEFAULT_SEED, CourseError, load_course
 
     try:
         course = load_course(validate=False)
@@ -64,7 +64,7 @@ def _history() -> list[str]:
 def _raised(exc: BaseException) -> Raised:
     where = ""
     for frame, line in __import__("traceback").walk_tb(exc.__traceback__):
-        if not frame.f_code.co_filename.startswith(str(Path(__file__).parent)):
+        if not frame.f_code.co_filename.startswith(str(Path(__file__).resolve().parents[1])):
             where = f"line {line}"
     return Raised(type(exc).__name__, tuple(c.__name__ for c in type(exc).__mro__), str(exc)[:500], where)
 
@@ -76,7 +76,7 @@ class InProcessCaller:
         self.namespace = namespace
 
     def sources(self) -> list[tuple[int | None, str]]:
-        from .notebook.load import _strip_self_checks, _to_python
+        from ..notebook.load import _strip_self_checks, _to_python
 
         history = _history()
         if history:
@@ -104,7 +104,7 @@ class InProcessCaller:
     @staticmethod
     def _why_missing(name: str) -> str:
         """Not written yet (an untouched stub raised) or simply not defined."""
-        from .notebook.load import _to_python, defined_names
+        from ..notebook.load import _to_python, defined_names
 
         for cell in reversed(_history()):
             code = _to_python(cell)

@@ -34,9 +34,9 @@ class NotebookFile(pytest.File):
     _report = None
 
     def collect(self):
-        from .course import load_course
-        from .exercises import for_assignment
-        from .notebook.load import NotebookError, load_program
+        from ..course import load_course
+        from ..exercises import for_assignment
+        from ..notebook.load import NotebookError, load_program
 
         self.course = load_course(start=self.path.parent)
         try:
@@ -49,7 +49,7 @@ class NotebookFile(pytest.File):
 
     def report(self):
         if self._report is None:
-            from .checker import check_notebook
+            from ..pipeline import check_notebook
 
             self._report = check_notebook(self.path, course=self.course, assignment=self.assignment.id)
         return self._report

@@ -19,7 +19,7 @@ import json
 import sys
 from pathlib import Path
 
-from .course import CourseError, load_course
+from ..course import CourseError, load_course
 from .grading.cli import add_commands
 
 
@@ -29,7 +29,7 @@ def _course(args):
 
 
 def cmd_check(args) -> int:
-    from .checker import check_notebook
+    from ..pipeline import check_notebook
 
     course = _course(args)
     reports = [check_notebook(path, course=course, assignment=args.assignment, seed=args.seed) for path in args.notebooks]
@@ -46,7 +46,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .checker import check_notebook
+    from ..pipeline import check_notebook
 
     course = load_course(args.course)
     problems = 0
@@ -66,7 +66,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_nbgrader_config(args) -> int:
-    from .nbgrader_bridge import write_config
+    from .nbgrader.bridge import write_config
 
     course = load_course(args.course)
     path = write_config(course)
@@ -75,7 +75,7 @@ def cmd_nbgrader_config(args) -> int:
 
 
 def cmd_release(args) -> int:
-    from .nbgrader_bridge import release
+    from .nbgrader.bridge import release
 
     course = load_course(args.course)
     for path in release(course, args.assignments or None):
@@ -84,7 +84,7 @@ def cmd_release(args) -> int:
 
 
 def cmd_sync_points(args) -> int:
-    from .nbgrader_bridge import sync_points
+    from .nbgrader.bridge import sync_points
 
     course = load_course(args.course)
     changed = sync_points(course)
@@ -93,7 +93,7 @@ def cmd_sync_points(args) -> int:
 
 
 def cmd_sync_gradebook(args) -> int:
-    from .nbgrader_bridge import sync_gradebook
+    from .nbgrader.bridge import sync_gradebook
 
     course = load_course(args.course)
     for line in sync_gradebook(course, args.db):

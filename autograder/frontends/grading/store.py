@@ -22,7 +22,7 @@ import secrets
 import tempfile
 from pathlib import Path
 
-from ..report import Report
+from ...report import Report
 
 SEED_FILE = "seed"
 REPORTS = "reports"

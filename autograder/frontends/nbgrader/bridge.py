@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
-from .course import Assignment, Course, CourseError
+from ...course import Assignment, Course, CourseError
 
 CONFIG_NAME = "nbgrader_config.py"
 SOURCE_DIRECTORY = "solutions"

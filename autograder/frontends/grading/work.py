@@ -16,12 +16,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ..checker import grade_program, prepare_assignment, unreadable
-from ..engine.evaluate import ERROR, Prepared
-from ..exercises import for_assignment
-from ..notebook.load import NotebookError, load_program
-from ..report import Report
-from ..sandbox.session import Limits, Session
+from ...pipeline import grade_program, prepare_assignment, unreadable
+from ...engine.evaluate import ERROR, Prepared
+from ...exercises import for_assignment
+from ...notebook.load import NotebookError, load_program
+from ...report import Report
+from ...sandbox.session import Limits, Session
 
 _PREPARED: dict[tuple[str, int], dict[str, Prepared]] = {}
 _PREPARED_LOCK = threading.Lock()
@@ -99,7 +99,7 @@ def grade_task(task: dict, *, batch: "Batch | None" = None) -> dict:
 
 
 def _grader_failed(exercise_id: str, reason: str):
-    from ..engine.evaluate import ExerciseResult
+    from ...engine.evaluate import ExerciseResult
 
     return ExerciseResult(exercise_id, ERROR, f"the grader could not grade this notebook ({reason}); it will be graded again on the next run.")
 

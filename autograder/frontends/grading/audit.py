@@ -73,7 +73,7 @@ def nbgrader_cell_scores(db: Path, assignment: str | None = None) -> dict[tuple[
     """(student, assignment) -> {grade cell name: (score, max_score)} from a gradebook database."""
     from nbgrader.api import Gradebook
 
-    from ..nbgrader_bridge import interpreter_scripts_on_path
+    from ..nbgrader.bridge import interpreter_scripts_on_path
 
     interpreter_scripts_on_path()  # nbgrader may run alembic on the copy
 

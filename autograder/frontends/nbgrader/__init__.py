@@ -1,0 +1,1 @@
+"""nbgrader, driven from course.yml (:mod:`.bridge`)."""
