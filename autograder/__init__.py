@@ -3,8 +3,10 @@
 Learners use one function, in the notebook's test cells or anywhere else::
 
     from autograder import check
-    check("conv1d")            # the lesson's worked examples
-    check("conv1d", hidden=True)  # the grader's randomized cases
+    check("conv1d")            # the lesson's worked examples and practice hidden cases
+
+and cells that demonstrate the learner's functions run inside ``with demo():``
+so that an unfinished function does not stop "Run All".
 
 Everything is imported lazily: the sandboxed process that runs learner code
 loads :mod:`autograder.sandbox.child` without ever loading the references or
@@ -13,11 +15,11 @@ the hidden-case generators.
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ["check", "CheckFailed", "__version__"]
+__all__ = ["check", "demo", "CheckFailed", "__version__"]
 
 
 def __getattr__(name: str):
-    if name in ("check", "CheckFailed"):
+    if name in ("check", "demo", "CheckFailed"):
         from .frontends import inline
 
         return getattr(inline, name)

@@ -61,6 +61,8 @@ class Raised:
     lineage: tuple[str, ...]  # class names along the MRO
     message: str
     where: str = ""
+    #: raised by a ``raise`` (or ``assert``) in the learner's own code, not by a library it called
+    own: bool = False
 
     def is_a(self, names: Sequence[str]) -> bool:
         return any(n in self.lineage for n in names)

@@ -26,6 +26,7 @@ from ..engine import codec
 from ..engine.evaluate import MISSING, NOT_IMPLEMENTED, PASSED, evaluate, prepare
 from ..engine.forbidden import ForbiddenCall, Tripwires
 from ..engine.outcome import Call, NameInfo, Outcome, Raised, WorkPath
+from ..engine.traceback_info import describe as describe_traceback
 from ..exercises import get
 
 DEFAULT_TIMEOUT = 10.0
@@ -62,11 +63,8 @@ def _history() -> list[str]:
 
 
 def _raised(exc: BaseException) -> Raised:
-    where = ""
-    for frame, line in __import__("traceback").walk_tb(exc.__traceback__):
-        if not frame.f_code.co_filename.startswith(str(Path(__file__).resolve().parents[1])):
-            where = f"line {line}"
-    return Raised(type(exc).__name__, tuple(c.__name__ for c in type(exc).__mro__), str(exc)[:500], where)
+    where, own = describe_traceback(exc.__traceback__)
+    return Raised(type(exc).__name__, tuple(c.__name__ for c in type(exc).__mro__), str(exc)[:500], where, own)
 
 
 class InProcessCaller:
@@ -190,6 +188,67 @@ def _alarm(deadline: float):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+class demo:
+    """Run a demonstration of your functions without stopping the notebook.
+
+    Cells that *show* what your code does (print a result, draw a picture)
+    wrap their lines in ``with demo():``.  Until your function is written, or
+    when it raises or runs too long, the cell explains what happened in one
+    line instead of stopping "Run All" at that cell.
+
+    Parameters
+    ----------
+    timeout : float
+        Seconds the block may run (default: course.yml's ``exercise_timeout``).
+
+    Examples
+    --------
+    >>> with demo():                                  # doctest: +SKIP
+    ...     print(conv1d([6, 2], [1, 2, 5, 4]))
+    (conv1d is not written yet: this cell shows its result once it is.)
+    """
+
+    def __init__(self, timeout: float | None = None):
+        self.timeout = timeout
+        self._alarm = None
+
+    def __enter__(self) -> "demo":
+        seconds = _grading()[1] if self.timeout is None else float(self.timeout)
+        self._alarm = _alarm(time.monotonic() + seconds)
+        self._seconds = seconds
+        self._alarm.__enter__()
+        return self
+
+    def __exit__(self, etype, value, tb) -> bool:
+        self._alarm.__exit__(None, None, None)
+        if etype is None:
+            return False
+        if issubclass(etype, _Timeout):
+            print(f"(this demonstration was stopped after {self._seconds:g} s: look for a loop that never ends)", file=sys.stderr)
+            return True
+        if issubclass(etype, NotImplementedError):
+            name = _unwritten_function(tb)
+            what = f"{name} is" if name else "a function it calls is"
+            print(f"({what} not written yet: this cell shows its result once it is.)", file=sys.stderr)
+            return True
+        if issubclass(etype, Exception):
+            raised = _raised(value)
+            print(f"(this demonstration stopped: {raised.describe()})", file=sys.stderr)
+            return True
+        return False
+
+
+def _unwritten_function(tb) -> str:
+    """The learner function whose stub raised NotImplementedError (innermost learner frame)."""
+    name = ""
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_globals.get("__name__") == "__main__" and frame.f_code.co_name != "<module>":
+            name = frame.f_code.co_name
+        tb = tb.tb_next
+    return name
 
 
 def check(exercise_id: str, *objects: Any, hidden: bool = False, seed: int | None = None, timeout: float | None = None) -> None:
