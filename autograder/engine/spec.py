@@ -150,6 +150,8 @@ class Exercise:
     output_files: tuple[OutputFile, ...] = ()
     observe: Callable[[Case, Any], Any] | None = None
     signature: str = ""
+    #: value exercises worked out on paper: the answer cell must assign literals (no library call computes it)
+    on_paper: bool = False
 
     @property
     def function_name(self) -> str:
