@@ -16,4 +16,6 @@ c.ClearSolutions.text_stub = 'YOUR ANSWER HERE'
 c.ClearSolutions.enforce_metadata = True
 c.Execute.timeout = 120  # seconds per cell: course.yml grading.submission_timeout
 c.Execute.interrupt_on_timeout = True
+c.Autograde.autograde_preprocessors = ['autograder.frontends.nbgrader.autograde.SandboxGrade', 'nbgrader.preprocessors.IgnorePattern', 'nbconvert.preprocessors.ClearMetadataPreprocessor', 'nbgrader.preprocessors.LimitOutput', 'nbgrader.preprocessors.SaveAutoGrades', 'nbgrader.preprocessors.AssignLatePenalties', 'nbgrader.preprocessors.CheckCellMetadata']  # nbgrader's list with Execute replaced: grading runs in autograder's sandbox, never in the learner's kernel
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, 'gradebook.db')
+c.Exchange.root = os.path.join(c.CourseDirectory.root, 'exchange')  # nbgrader release_assignment / collect, inside the course folder

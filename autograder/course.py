@@ -8,6 +8,8 @@ questions about it; errors say what is wrong and where.
 from __future__ import annotations
 
 import os
+import secrets
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,8 @@ import yaml
 FILE_NAME = "course.yml"
 ENV_VAR = "AUTOGRADER_COURSE"
 DEFAULT_SEED = 20261123
+#: The instructor's secret seed of the graded hidden checks, beside course.yml.
+SECRET_SEED_FILE = "secret_seed"
 
 
 class CourseError(ValueError):
@@ -51,7 +55,56 @@ class Course:
 
     @property
     def seed(self) -> int:
+        """The public seed of the practice hidden checks (learners' self-checks)."""
         return int(self.grading.get("seed", DEFAULT_SEED))
+
+    @property
+    def secret_seed_path(self) -> Path:
+        return self.root / SECRET_SEED_FILE
+
+    def secret_seed(self, *, create: bool = True) -> int:
+        """The seed of the graded hidden checks: the instructor's secret.
+
+        Drawn once with :mod:`secrets` and kept in ``secret_seed`` beside
+        course.yml (mode 0600, outside everything released, never in git),
+        so that ``nbgrader autograde`` and ``autograder grade`` grade with the
+        same hidden cases, which learners' self-checks never see.
+        """
+        path = self.secret_seed_path
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            if not create:
+                raise CourseError(f"no secret seed at {path}; run `autograder nbgrader-config` once to create it") from None
+            return self._create_secret_seed(path)
+        except OSError as exc:
+            raise CourseError(f"cannot read the secret seed {path}: {exc}") from None
+        with os.fdopen(fd, "r", encoding="ascii", errors="replace") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise CourseError(f"{path} should be a file holding the secret seed")
+            if info.st_mode & 0o077:
+                os.fchmod(handle.fileno(), 0o600)
+            text = handle.read(100).strip()
+        try:
+            return int(text)
+        except ValueError:
+            raise CourseError(f"{path} does not hold a seed (a whole number); delete it to draw a new one (grades made with the old one would change)") from None
+
+    @staticmethod
+    def _create_secret_seed(path: Path) -> int:
+        seed = secrets.randbits(63)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:  # another grader drew it a moment ago
+            return Course(path.parent / FILE_NAME, "", "", {}, []).secret_seed(create=False)
+        except OSError as exc:
+            raise CourseError(f"cannot create the secret seed {path}: {exc}") from None
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(f"{seed}\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        return seed
 
     def assignment(self, assignment_id: str) -> Assignment:
         for a in self.assignments:

@@ -30,6 +30,7 @@ def _course(args):
 
 def cmd_check(args) -> int:
     from ..pipeline import check_notebook
+    from .inline import PRACTICE_NOTE
 
     course = _course(args)
     reports = [check_notebook(path, course=course, assignment=args.assignment, seed=args.seed) for path in args.notebooks]
@@ -42,6 +43,7 @@ def cmd_check(args) -> int:
             if len(reports) > 1:
                 print(f"== {report.notebook}")
             print("\n".join(report.lines(color=color)))
+        print(PRACTICE_NOTE)
     return 0 if all(r.all_passed for r in reports) else 1
 
 
@@ -78,7 +80,7 @@ def cmd_release(args) -> int:
     from .nbgrader.bridge import release
 
     course = load_course(args.course)
-    for path in release(course, args.assignments or None):
+    for path in release(course, args.assignments or None, force=args.force):
         print(f"released {path}")
     return 0
 
@@ -119,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("release", help="regenerate assignments/ from solutions/ with nbgrader generate_assignment")
     p.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    p.add_argument("--force", action="store_true", help="release even when students have submitted a different version")
     p.set_defaults(run=cmd_release)
 
     p = sub.add_parser("nbgrader-config", help="write nbgrader_config.py derived from course.yml")

@@ -1,13 +1,15 @@
 """``check()``: the self-check that runs inside the learner's own notebook.
 
 It evaluates an exercise's declaration against the objects of the notebook's
-namespace with the same engine and the same messages as ``autograder check``.
-It runs in the learner's process (it has to: nbgrader's test cells run in the
-kernel), so it is a learning aid, not a defence: ``autograder grade`` is the
-grader that cannot be fooled.
+namespace with the same engine, the same cases (worked examples, bad inputs,
+practice hidden cases from course.yml's public seed) and the same messages as
+``autograder check`` and pytest.  It runs in the learner's process, so it is a
+learning aid, not a defence: grades come from the sandbox (``nbgrader
+autograde`` with this course's configuration, or ``autograder grade``), which
+never runs these cells.
 
-A failure raises :class:`CheckFailed`, shown in Jupyter as the learner-facing
-message alone, without a traceback into the grader.
+The verdict is printed (a failure on stderr, which Jupyter shows in red) and
+never raised, so that "Run All" goes past a failed check.
 """
 from __future__ import annotations
 
@@ -28,12 +30,18 @@ from ..engine.forbidden import ForbiddenCall, Tripwires
 from ..engine.outcome import Call, NameInfo, Outcome, Raised, WorkPath
 from ..engine.traceback_info import describe as describe_traceback
 from ..exercises import get
+from ..report import Report
+from . import verdict
 
 DEFAULT_TIMEOUT = 10.0
 
 
 class CheckFailed(AssertionError):
-    """An exercise did not pass; the message is meant for the learner."""
+    """An exercise did not pass; the message is meant for the learner.
+
+    ``check()`` prints its verdict instead of raising; the name remains the
+    ``ename`` of a failed check cell in nbgrader's autograded notebooks.
+    """
 
 
 class _Timeout(BaseException):
@@ -251,8 +259,17 @@ def _unwritten_function(tb) -> str:
     return name
 
 
-def check(exercise_id: str, *objects: Any, hidden: bool = False, seed: int | None = None, timeout: float | None = None) -> None:
+PRACTICE_NOTE = "The hidden checks here are practice ones; the instructor grades with other random inputs."
+
+
+def check(exercise_id: str, *objects: Any, seed: int | None = None, timeout: float | None = None, hidden: bool | None = None) -> None:
     """Check an exercise in this notebook and explain any mistake.
+
+    Runs the same checks as ``autograder check`` and ``pytest`` on the saved
+    notebook: the lesson's worked examples, the bad inputs, and practice
+    hidden cases drawn from course.yml's public seed (the instructor's graded
+    hidden cases use a secret one).  The verdict is printed, never raised, so
+    that "Run All" goes on past a failed check.
 
     Parameters
     ----------
@@ -261,16 +278,24 @@ def check(exercise_id: str, *objects: Any, hidden: bool = False, seed: int | Non
     *objects
         The learner's function or values, in the order the exercise names
         them; by default they are taken from the calling notebook's namespace.
-    hidden : bool
-        Run the grader's randomized cases instead of the lesson's worked examples.
+    seed : int, optional
+        Seed of the practice hidden cases (default: course.yml's).
+    timeout : float, optional
+        Seconds for all the exercise's checks (default: course.yml's ``exercise_timeout``).
+    hidden : bool, optional
+        Accepted for notebooks written for earlier versions, where hidden
+        cases were a second call; they are part of every check now, so
+        ``check(id, hidden=True)`` does nothing.
 
     Examples
     --------
     >>> check("conv1d")                # doctest: +SKIP
-    ✓ conv1d: all checks passed: 2 worked examples, 3 bad-input checks.
+    ✓ conv1d: all checks passed: 2 worked examples, 2 bad-input checks, 11 hidden randomized checks. The hidden ...
     """
     __tracebackhide__ = True  # pytest and IPython hide this frame
     exercise = get(exercise_id)
+    if hidden:
+        return None
     if objects:
         if len(objects) > len(exercise.names):
             raise TypeError(f"check({exercise_id!r}, ...) takes at most {len(exercise.names)} object(s): {', '.join(exercise.names)}")
@@ -278,31 +303,26 @@ def check(exercise_id: str, *objects: Any, hidden: bool = False, seed: int | Non
     else:
         namespace = sys._getframe(1).f_globals
     course_seed, course_timeout = _grading()
-    prepared = prepare(exercise, seed=course_seed if seed is None else seed, visible=not hidden, hidden=hidden)
+    prepared = prepare(exercise, seed=course_seed if seed is None else seed)
     timeout = course_timeout if timeout is None else timeout
     result = evaluate(prepared, InProcessCaller(namespace), timeout=timeout)
-    if result.status != PASSED:
-        raise CheckFailed(f"✗ {exercise_id} ({result.status}): {result.feedback}")
-    print(f"✓ {exercise_id}: {result.feedback}")
+    entry = Report("", exercise.assignment).add(result, _points(exercise))
+    message = verdict.text(entry)
+    if entry.status == PASSED:
+        print(f"{message} {PRACTICE_NOTE}" if any(c.hidden for c in prepared.checks) else message)
+    else:
+        print(message, file=sys.stderr)
+    return None
 
 
-def _show_failure(shell, etype, value, tb, tb_offset=None):
-    """IPython hook: show a failed check as its message, not as a traceback.
+def _points(exercise) -> float:
+    """The exercise's points in course.yml (1 when no course.yml can be found)."""
+    from ..course import CourseError, load_course
 
-    IPython discards what a custom handler returns: the handler has to show
-    the message itself.  ``_showtraceback`` is the hook that ipykernel
-    overrides to send the "error" output (so Jupyter shows the message, and
-    nbgrader records the cell as failed and puts the message in the feedback).
-    """
-    stb = str(value).splitlines()
-    shell._showtraceback(etype, value, stb)
-    return stb
-
-
-def _register_with_ipython() -> None:
-    shell = get_ipython()
-    if shell is not None and hasattr(shell, "set_custom_exc"):
-        shell.set_custom_exc((CheckFailed,), _show_failure)
+    try:
+        return float(load_course(validate=False).assignment(exercise.assignment).points[exercise.id])
+    except (CourseError, KeyError):
+        return 1.0
 
 
 try:
@@ -311,4 +331,3 @@ except ImportError:  # pragma: no cover - IPython is a dependency
     def get_ipython():
         return None
 
-_register_with_ipython()

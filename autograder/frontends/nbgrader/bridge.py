@@ -36,6 +36,18 @@ GRADEBOOK_NAME = "gradebook.db"
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 TEXT_STUB = "YOUR ANSWER HERE"
 CHECK_PREFIX = "check_"
+EXCHANGE_DIRECTORY = "exchange"
+#: nbgrader 0.9's Autograde.autograde_preprocessors, with Execute (the learner's
+#: kernel) replaced by the hardened sandbox (autograder.frontends.nbgrader.autograde).
+AUTOGRADE_PREPROCESSORS = [
+    "autograder.frontends.nbgrader.autograde.SandboxGrade",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 
 
@@ -76,6 +88,8 @@ def _settings(course: Course) -> list[tuple[str, str, Any, str]]:
         ("ClearSolutions", "enforce_metadata", True, None),
         ("Execute", "timeout", _cell_timeout(course), "seconds per cell: course.yml grading.submission_timeout"),
         ("Execute", "interrupt_on_timeout", True, None),
+        ("Autograde", "autograde_preprocessors", AUTOGRADE_PREPROCESSORS,
+         "nbgrader's list with Execute replaced: grading runs in autograder's sandbox, never in the learner's kernel"),
     ]
 
 
@@ -97,11 +111,22 @@ def config_text(course: Course) -> str:
         line = f"c.{section}.{trait} = {value!r}"
         lines.append(f"{line}  # {comment}" if comment else line)
     lines.append(f'c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, {GRADEBOOK_NAME!r})')
+    lines.append(f"c.Exchange.root = os.path.join(c.CourseDirectory.root, {EXCHANGE_DIRECTORY!r})  # nbgrader release_assignment / collect, inside the course folder")
     return "\n".join(lines) + "\n"
 
 
 def write_config(course: Course) -> Path:
-    """Write ``nbgrader_config.py`` beside course.yml (only when its text changes)."""
+    """Write ``nbgrader_config.py`` beside course.yml (only when its text changes).
+
+    Also makes what the configuration points at: the exchange folder inside
+    the course folder, and the instructor's secret seed of the graded hidden
+    checks (:meth:`~autograder.course.Course.secret_seed`), drawn once.
+    """
+    course.secret_seed()
+    try:
+        (course.root / EXCHANGE_DIRECTORY).mkdir(mode=0o755, exist_ok=True)
+    except OSError as exc:
+        raise CourseError(f"cannot create nbgrader's exchange folder {course.root / EXCHANGE_DIRECTORY}: {exc}") from None
     path = course.root / CONFIG_NAME
     text = config_text(course)
     try:
@@ -127,6 +152,7 @@ def nbgrader_config(course: Course, root: str | Path, db_url: str | None = None)
     for section, trait, value, _ in _settings(course):
         setattr(getattr(config, section), trait, value)
     config.CourseDirectory.db_url = db_url or "sqlite:///" + str(Path(root) / GRADEBOOK_NAME)
+    config.Exchange.root = str(Path(root) / EXCHANGE_DIRECTORY)
     return config
 
 
@@ -148,19 +174,62 @@ def _solution(course: Course, a: Assignment) -> Path:
     return notebook
 
 
-def release(course: Course, assignments: Iterable[str] | None = None, *, dest: str | Path | None = None) -> list[Path]:
-    """Regenerate the released notebooks with nbgrader's ``generate_assignment``.
+def submissions_of(course: Course, assignment_id: str, db_url: str | None = None) -> list[str]:
+    """Students who have submitted ``assignment_id`` (in submitted/, autograded/ or the gradebook)."""
+    found = set()
+    for folder in ("submitted", "autograded"):
+        base = course.root / folder
+        if base.is_dir():
+            found |= {d.name for d in base.iterdir() if (d / assignment_id).is_dir()}
+    db_url = db_url or default_db_url(course)
+    db_file = Path(db_url[len("sqlite:///"):]) if db_url.startswith("sqlite:///") else None
+    if db_file is None or db_file.is_file():
+        from nbgrader.api import Gradebook, MissingEntry
 
-    For each assignment, the notebook and the data files that course.yml lists
-    are copied from ``solutions/<id>/`` into a temporary nbgrader course,
-    generated there, and the released notebook and data files are copied to
-    ``assignments/<id>/`` (or ``dest/<id>/``).  Nothing else is written.
-    Refuses when course.yml's points and the solution's disagree (run
-    ``autograder sync-points``).  Returns the written paths.
-    """
+        try:
+            with Gradebook(db_url, course_id=course.id) as gb:
+                found |= {s.student.id for s in gb.assignment_submissions(assignment_id)}
+        except MissingEntry:
+            pass
+    return sorted(found)
+
+
+def _generate(course: Course, a: Assignment, root: Path, db_url: str) -> Path:
+    """nbgrader's generate_assignment of ``a`` in the throw-away course ``root``; the built folder."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
+    config = nbgrader_config(course, root, db_url)
+    config.NbGraderAPI.log_level = logging.WARNING
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    result = api.generate_assignment(a.id, force=True, create=True)
+    if not result.get("success"):
+        detail = (result.get("error") or "") + (result.get("log") or "")
+        raise CourseError(f"nbgrader generate_assignment failed for {a.id}:\n{detail.strip()}")
+    return root / RELEASE_DIRECTORY / a.id
+
+
+def release(course: Course, assignments: Iterable[str] | None = None, *, dest: str | Path | None = None,
+            force: bool = False, db_url: str | None = None) -> list[Path]:
+    """Regenerate the released notebooks with nbgrader's ``generate_assignment``.
+
+    For each assignment, the notebook and the data files that course.yml lists
+    are copied from ``solutions/<id>/`` into a temporary nbgrader course and
+    generated there; the released notebook and data files are copied to
+    ``assignments/<id>/`` (or ``dest/<id>/``).  A released folder is never
+    deleted, and nothing else in it is touched.
+
+    Releasing into the course (no ``dest``) also registers the assignment,
+    its notebooks and their graded cells in nbgrader's gradebook, as
+    ``nbgrader generate_assignment`` would (so that ``nbgrader autograde``
+    finds them), and its due date from course.yml.  When students have
+    already submitted the assignment, a release that would change what they
+    answered is refused unless ``force``: their submissions were made
+    against the notebook that is there now.
+
+    Refuses when course.yml's points and the solution's disagree (run
+    ``autograder sync-points``).  Returns the written paths.
+    """
     interpreter_scripts_on_path()
     selected = _selected(course, assignments)
     for a in selected:
@@ -168,34 +237,47 @@ def release(course: Course, assignments: Iterable[str] | None = None, *, dest: s
     problems = [p for a in selected for p in _disagreements(course, a, released=False)]
     if problems:
         raise CourseError("points in course.yml and the solution notebooks disagree (run `autograder sync-points`):\n  " + "\n  ".join(problems))
+    registering = dest is None
+    real_db = db_url or default_db_url(course)
     written: list[Path] = []
-    with tempfile.TemporaryDirectory(prefix="autograder-release-") as tmp:
-        root = Path(tmp)
-        for a in selected:
+    for a in selected:
+        with tempfile.TemporaryDirectory(prefix="autograder-release-") as tmp:
+            root = Path(tmp)
             source = root / SOURCE_DIRECTORY / a.id
             source.mkdir(parents=True)
             shutil.copyfile(_solution(course, a), source / a.notebook)
             files = course.data_files(a.id)
             for name, data in files.items():
                 (source / name).write_bytes(data)
-            config = nbgrader_config(course, root)
-            config.NbGraderAPI.log_level = logging.WARNING
-            api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
-            result = api.generate_assignment(a.id, force=True, create=True)
-            if not result.get("success"):
-                detail = (result.get("error") or "") + (result.get("log") or "")
-                raise CourseError(f"nbgrader generate_assignment failed for {a.id}:\n{detail.strip()}")
-            built = root / RELEASE_DIRECTORY / a.id
+            students = submissions_of(course, a.id, real_db) if registering else []
+            # Generated against a private gradebook first when submissions exist: the real
+            # one is touched only once we know the release may go ahead.
+            built = _generate(course, a, root, real_db if registering and not students else "sqlite:///" + str(root / GRADEBOOK_NAME))
             target = Path(dest) / a.id if dest is not None else course.release_dir(a.id)
-            target.mkdir(parents=True, exist_ok=True)
+            new = {}
             for name in [a.notebook, *files]:
                 if not (built / name).is_file():
                     raise CourseError(f"nbgrader generate_assignment made no {name} for {a.id}")
-                data = (built / name).read_bytes()
+                new[name] = (built / name).read_bytes()
+            changed = [name for name, data in new.items() if not (target / name).is_file() or (target / name).read_bytes() != data]
+            if students:
+                if changed and not force:
+                    shown = ", ".join(students[:5]) + (f" and {len(students) - 5} more" if len(students) > 5 else "")
+                    raise CourseError(
+                        f"{a.id} already has submissions ({len(students)}: {shown}); releasing it again would change "
+                        f"{', '.join(changed)}, which they answered as it is now in {target}. Nothing was changed. "
+                        f"To release the new version anyway (existing submissions keep their notebooks; autograde them again "
+                        f"to grade them against the new tests), run `autograder release {a.id} --force`."
+                    )
+                _generate(course, a, root, real_db)  # register (same cells, or forced)
+            target.mkdir(parents=True, exist_ok=True)
+            for name, data in new.items():
                 out = target / name
-                if not out.is_file() or out.read_bytes() != data:
+                if name in changed:
                     out.write_bytes(data)
                 written.append(out)
+    if registering:
+        sync_gradebook(course, real_db, [a.id for a in selected])
     return written
 
 
@@ -298,7 +380,7 @@ def default_db_url(course: Course) -> str:
     return "sqlite:///" + str(course.root / GRADEBOOK_NAME)
 
 
-def sync_gradebook(course: Course, db_url: str | None = None) -> list[str]:
+def sync_gradebook(course: Course, db_url: str | None = None, assignments: Iterable[str] | None = None) -> list[str]:
     """Register every assignment of course.yml, with its due date, in nbgrader's gradebook.
 
     Returns one line per assignment saying what was done.  Assignments in the
@@ -316,7 +398,7 @@ def sync_gradebook(course: Course, db_url: str | None = None) -> list[str]:
     lines = []
     try:
         with Gradebook(db_url, course_id=course.id) as gb:
-            for a in course.assignments:
+            for a in _selected(course, assignments):
                 try:
                     due = parse_utc(a.due) if a.due else None
                 except (ValueError, OverflowError) as exc:

@@ -1,0 +1,50 @@
+"""One exercise's verdict as a learner reads it, in a notebook cell.
+
+The same line is printed by the notebook's ``check()`` and written by the
+nbgrader preprocessor into the check cell of an autograded notebook, so that
+what a learner saw while self-checking and what nbgrader's feedback shows
+read alike:
+
+    ✓ conv1d: all checks passed: 2 worked examples, ...
+    ✗ conv1d (failed, 1.5/3 points): conv1d([6, 2], [1, 2, 5, 4]) ...
+
+For nbgrader the verdict also becomes the cell's outputs, which nbgrader's
+``determine_grade`` reads: a pass is plain output (full points), partial
+credit is a numeric ``execute_result`` after the message, and no credit is an
+``error`` output whose traceback is the message itself.
+"""
+from __future__ import annotations
+
+from ..report import ExerciseReport
+
+ERROR_NAME = "CheckFailed"
+
+
+def _points(x: float) -> str:
+    return f"{x:g}"
+
+
+def text(entry: ExerciseReport) -> str:
+    """The one-paragraph verdict of ``entry`` (see the module docstring)."""
+    if entry.status == "passed":
+        return f"✓ {entry.id}: {entry.feedback}"
+    return f"✗ {entry.id} ({entry.status}, {_points(entry.score)}/{_points(entry.max_score)} points): {entry.feedback}"
+
+
+def partial_credit_text(score: float) -> str:
+    """The text nbgrader parses as a cell's partial credit (``float()`` of it)."""
+    return repr(float(score))
+
+
+def nbgrader_outputs(entry: ExerciseReport) -> list[dict]:
+    """The outputs of an autograded check cell, as nbformat v4 output dicts."""
+    message = text(entry)
+    if entry.status == "passed" and entry.score >= entry.max_score:
+        return [{"output_type": "stream", "name": "stdout", "text": message + "\n"}]
+    if entry.score > 0:
+        return [
+            {"output_type": "stream", "name": "stdout", "text": message + "\n"},
+            {"output_type": "execute_result", "execution_count": None, "metadata": {},
+             "data": {"text/plain": partial_credit_text(entry.score)}},
+        ]
+    return [{"output_type": "error", "ename": ERROR_NAME, "evalue": message, "traceback": message.splitlines()}]
