@@ -17,14 +17,19 @@ __all__ = [
     "corr2d_multi_in",
     "corr2d_multi_in_out",
     "conv2d_layer",
+    "conv2d_layer_backward",
     "pool2d",
+    "pool2d_backward",
     "learn_kernel",
     "learn_kernel_losses",
     "POOL_MODES",
+    "ACTIVATIONS",
 ]
 
 #: Pooling modes of :func:`pool2d`.
 POOL_MODES = ("max", "avg")
+#: Activations of :func:`conv2d_layer` besides ``None`` (the identity).
+ACTIVATIONS = ("relu",)
 
 
 def _check_fits(x_shape, k_shape, x_name: str, k_name: str, hint: str = "") -> None:
@@ -162,47 +167,11 @@ def corr2d_multi_in_out(X, K) -> np.ndarray:
     return correlate_channels(X, K)
 
 
-def conv2d_layer(X, W, b, stride=1, padding=0) -> np.ndarray:
-    """Forward pass of a convolutional layer: cross-correlation plus bias.
+def _layer_inputs(X, W, b, stride, padding):
+    """Validate a layer's arguments; return them with the zero-padded input.
 
-    Parameters
-    ----------
-    X : array_like
-        Input of shape ``(C_in, H, W)``.
-    W : array_like
-        Weights of shape ``(C_out, C_in, kh, kw)``.
-    b : array_like
-        Biases of shape ``(C_out,)``, one added to each output channel.
-    stride : int or (int, int)
-        Step between windows (rows, cols), at least 1.
-    padding : int or (int, int)
-        Zeros added on *every* side (``p_rows`` above and below, ``p_cols``
-        left and right), at least 0.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(C_out, H_out, W_out)`` with
-        ``H_out = (H + 2 * p_rows - kh) // s_rows + 1`` (likewise for columns).
-
-    Raises
-    ------
-    ValueError
-        For badly shaped arrays, channel or bias count mismatches, a
-        non-integer/negative padding, a stride below 1, or a kernel larger
-        than the padded input.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.ones((1, 8, 8))
-    >>> conv2d_layer(X, np.ones((1, 1, 3, 3)), [0], padding=1).shape
-    (1, 8, 8)
-    >>> conv2d_layer(X, np.ones((1, 1, 3, 5)), [0], stride=(3, 4), padding=(0, 1)).shape
-    (1, 2, 2)
-    >>> conv2d_layer(np.arange(9).reshape(1, 3, 3), [[[[0, 1], [2, 3]]]], [1])
-    array([[[20, 26],
-            [38, 44]]])
+    Returns ``(padded, W, b, (sh, sw), (ph, pw), (H, W))`` with ``padded`` of
+    shape ``(C_in, H + 2 * ph, W + 2 * pw)`` in the computing dtype.
     """
     X = as_ndim("X", X, 3, "a stack of channels (C_in, H, W)")
     W = as_ndim("W", W, 4, "a bank of kernels (C_out, C_in, kh, kw)")
@@ -225,10 +194,137 @@ def conv2d_layer(X, W, b, stride=1, padding=0) -> np.ndarray:
     _check_fits((h, w), (kh, kw), f"the padded input", "W's kernel",
                 f" (X is {X.shape[1]}x{X.shape[2]}, padding ({ph}, {pw})); "
                 f"increase padding or use a smaller kernel")
-    X, W, b = promote(X, W, b)
+    X, W = promote(X, W)  # b joins in the forward sum; the gradients do not depend on it
     padded = np.zeros((X.shape[0], h, w), dtype=X.dtype)
     padded[:, ph:ph + X.shape[1], pw:pw + X.shape[2]] = X
-    return correlate_channels(padded, W, (sh, sw)) + b[:, np.newaxis, np.newaxis]
+    return padded, W, b, (sh, sw), (ph, pw), X.shape[1:]
+
+
+def conv2d_layer(X, W, b, stride=1, padding=0, activation=None) -> np.ndarray:
+    """Forward pass of a convolutional layer: cross-correlation plus bias.
+
+    Parameters
+    ----------
+    X : array_like
+        Input of shape ``(C_in, H, W)``.
+    W : array_like
+        Weights of shape ``(C_out, C_in, kh, kw)``.
+    b : array_like
+        Biases of shape ``(C_out,)``, one added to each output channel.
+    stride : int or (int, int)
+        Step between windows (rows, cols), at least 1.
+    padding : int or (int, int)
+        Zeros added on *every* side (``p_rows`` above and below, ``p_cols``
+        left and right), at least 0.
+    activation : {None, 'relu'}
+        Applied after the bias: ``None`` keeps the values, ``'relu'`` replaces
+        the negative ones by 0 (``max(0, value)``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(C_out, H_out, W_out)`` with
+        ``H_out = (H + 2 * p_rows - kh) // s_rows + 1`` (likewise for columns).
+
+    Raises
+    ------
+    ValueError
+        For badly shaped arrays, channel or bias count mismatches, a
+        non-integer/negative padding, a stride below 1, a kernel larger
+        than the padded input, or an unknown activation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.ones((1, 8, 8))
+    >>> conv2d_layer(X, np.ones((1, 1, 3, 3)), [0], padding=1).shape
+    (1, 8, 8)
+    >>> conv2d_layer(X, np.ones((1, 1, 3, 5)), [0], stride=(3, 4), padding=(0, 1)).shape
+    (1, 2, 2)
+    >>> conv2d_layer(np.arange(9).reshape(1, 3, 3), [[[[0, 1], [2, 3]]]], [1])
+    array([[[20, 26],
+            [38, 44]]])
+    >>> conv2d_layer(np.arange(9).reshape(1, 3, 3), [[[[0, 1], [2, 3]]]], [-30], activation="relu")
+    array([[[ 0,  0],
+            [ 7, 13]]])
+    """
+    if activation is not None and (not isinstance(activation, str) or activation not in ACTIVATIONS):
+        raise ValueError(f"activation must be None or 'relu'; got {activation!r}.")
+    padded, W, b, stride, _, _ = _layer_inputs(X, W, b, stride, padding)
+    out = correlate_channels(padded, W, stride) + b[:, np.newaxis, np.newaxis]
+    if activation == "relu":
+        out = np.maximum(out, 0)
+    return out
+
+
+def conv2d_layer_backward(dout, X, W, b, stride=1, padding=0):
+    """Gradients of a convolutional layer, the backward pass of :func:`conv2d_layer`.
+
+    For the scalar ``L = sum(dout * conv2d_layer(X, W, b, stride, padding))``
+    (``dout`` is the gradient that arrives from the layers above):
+
+    * ``db[o] = sum(dout[o])``: each bias touched every output of its channel;
+    * ``dW[o, c, a, b] = sum_ij dout[o, i, j] * X_pad[c, i*sh + a, j*sw + b]``,
+      a cross-correlation of the padded input with ``dout``;
+    * ``dX``: every ``dout[o, i, j]`` sends ``W[o, c]`` back onto the window it
+      came from.  With stride 1 this is the 'full' *convolution* of ``dout[o]``
+      with ``W[o, c]`` (the kernel turned round), summed over ``o``; the
+      padding's rows and columns are then cut off.
+
+    Parameters
+    ----------
+    dout : array_like
+        Shape ``(C_out, H_out, W_out)``, the shape of the layer's output.
+    X, W, b, stride, padding
+        As for :func:`conv2d_layer` (``b`` only fixes the number of outputs).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+        ``(dX, dW, db)`` with the shapes of ``X``, ``W`` and ``b``; ``int64``
+        when ``dout``, ``X`` and ``W`` are all integers, else ``float64``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`conv2d_layer`, and for a ``dout`` whose shape is not the
+        layer's output shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dX, dW, db = conv2d_layer_backward(np.ones((1, 2, 2), dtype=int), np.arange(9).reshape(1, 3, 3),
+    ...                                    [[[[0, 1], [2, 3]]]], [0])
+    >>> dX
+    array([[[0, 1, 1],
+            [2, 6, 4],
+            [2, 5, 3]]])
+    >>> dW, db
+    (array([[[[ 8, 12],
+             [20, 24]]]]), array([4]))
+    """
+    padded, W, b, (sh, sw), (ph, pw), (h, w) = _layer_inputs(X, W, b, stride, padding)
+    c_out, c_in, kh, kw = W.shape
+    oh = (padded.shape[1] - kh) // sh + 1
+    ow = (padded.shape[2] - kw) // sw + 1
+    dout = as_ndim("dout", dout, 3, "the gradient of the layer's output (C_out, H_out, W_out)")
+    if dout.shape != (c_out, oh, ow):
+        raise ValueError(
+            f"dout has shape {dout.shape}, but the layer's output has shape "
+            f"{(c_out, oh, ow)}; dout must be the gradient of that output."
+        )
+    dout, padded, W = promote(dout, padded, W)
+    d_padded = np.zeros(padded.shape, dtype=np.result_type(dout, W))
+    dW = np.zeros(W.shape, dtype=np.result_type(dout, padded))
+    for a in range(kh):
+        for c in range(kw):
+            rows = slice(a, a + sh * (oh - 1) + 1, sh)
+            cols = slice(c, c + sw * (ow - 1) + 1, sw)
+            # Weight W[:, :, a, c] met X_pad[:, a + i*sh, c + j*sw] in output (i, j).
+            dW[:, :, a, c] = np.tensordot(dout, padded[:, rows, cols], axes=([1, 2], [1, 2]))
+            d_padded[:, rows, cols] += np.tensordot(W[:, :, a, c], dout, axes=(0, 0))
+    db = dout.sum(axis=(1, 2))
+    return d_padded[:, ph:ph + h, pw:pw + w].copy(), dW, db
 
 
 def pool2d(X, pool_size, stride=1, mode: str = "max") -> np.ndarray:
@@ -280,6 +376,80 @@ def pool2d(X, pool_size, stride=1, mode: str = "max") -> np.ndarray:
     if mode == "max":
         return windows.max(axis=(2, 3))
     return windows.sum(axis=(2, 3), dtype=np.float64) / (ph * pw)
+
+
+def pool2d_backward(dout, X, pool_size, stride=1, mode: str = "max") -> np.ndarray:
+    """Gradient of :func:`pool2d` with respect to its input.
+
+    For ``L = sum(dout * pool2d(X, pool_size, stride, mode))``:
+
+    * ``'max'``: each window passes its ``dout`` value to the position of its
+      maximum (the first one in row-major order when several values tie); the
+      other positions of the window get nothing from it;
+    * ``'avg'``: each window spreads its ``dout`` value evenly, ``dout / (ph * pw)``
+      to each of its positions.
+
+    Positions covered by several windows (stride smaller than the window)
+    collect the sum of what each window sends them.
+
+    Parameters
+    ----------
+    dout : array_like
+        2-D, the shape of ``pool2d(X, pool_size, stride, mode)``.
+    X, pool_size, stride, mode
+        As for :func:`pool2d`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape of ``X``.  'max' keeps the dtype of ``dout`` (``int64`` for
+        integers, else ``float64``); 'avg' is ``float64``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`pool2d`, and for a ``dout`` of another shape than the
+        pooled output.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pool2d_backward([[1, 2], [3, 4]], np.arange(16).reshape(4, 4), (2, 2), stride=2)
+    array([[0, 0, 0, 0],
+           [0, 1, 0, 2],
+           [0, 0, 0, 0],
+           [0, 3, 0, 4]])
+    >>> pool2d_backward([[4.0]], np.zeros((2, 2)), 2, mode="avg")
+    array([[1., 1.],
+           [1., 1.]])
+    """
+    mode = as_choice("mode", mode, POOL_MODES)
+    X = as_2d("X", X)
+    ph, pw = as_pair("pool_size", pool_size, 1)
+    sh, sw = as_pair("stride", stride, 1)
+    _check_fits(X.shape, (ph, pw), "X", "the pooling window")
+    oh, ow = (X.shape[0] - ph) // sh + 1, (X.shape[1] - pw) // sw + 1
+    dout = as_2d("dout", dout)
+    if dout.shape != (oh, ow):
+        raise ValueError(
+            f"dout has shape {dout.shape}, but pooling X {X.shape} with "
+            f"{ph}x{pw} windows and stride ({sh}, {sw}) gives {(oh, ow)}; dout "
+            f"must be the gradient of that output."
+        )
+    if mode == "avg":
+        dX = np.zeros(X.shape, dtype=np.float64)
+        share = dout / (ph * pw)
+        for a in range(ph):
+            for c in range(pw):
+                dX[a:a + sh * (oh - 1) + 1:sh, c:c + sw * (ow - 1) + 1:sw] += share
+        return dX
+    windows = sliding_window_view(X, (ph, pw))[::sh, ::sw].reshape(oh, ow, ph * pw)
+    first_max = windows.argmax(axis=2)  # argmax returns the first of equal maxima
+    rows = np.arange(oh)[:, np.newaxis] * sh + first_max // pw
+    cols = np.arange(ow)[np.newaxis, :] * sw + first_max % pw
+    dX = np.zeros(X.shape, dtype=dout.dtype)
+    np.add.at(dX, (rows, cols), dout)  # add.at: overlapping windows add up
+    return dX
 
 
 def learn_kernel_losses(X, Y, kernel_shape, lr=3e-2, epochs: int = 10, seed=0):

@@ -1,14 +1,19 @@
 """Reference implementations for assignment 04-shapes.
 
-Output sizes and parameter counts of convolution and pooling layers, computed
-with integer arithmetic only (``//`` floors correctly for negative numbers,
-unlike ``int()`` of a float quotient, which truncates towards zero).
+Output sizes, receptive fields and parameter counts of convolution and
+pooling layers, computed with integer arithmetic only (``//`` floors correctly
+for negative numbers, unlike ``int()`` of a float quotient, which truncates
+towards zero); and the zero-filling shift with which the assignment shows
+that a cross-correlation commutes with shifting away from the border.
 """
 from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ._validate import as_choice, as_int, as_pair
+import numpy as np
+
+from .cnn import corr2d
+from ._validate import as_2d, as_choice, as_int, as_pair
 
 __all__ = [
     "conv_output_size",
@@ -17,6 +22,11 @@ __all__ = [
     "conv_params",
     "model_summary",
     "total_params",
+    "receptive_field",
+    "shift2d",
+    "shift_then_correlate",
+    "correlate_then_shift",
+    "both_orders",
     "LAYER_NAMES",
 ]
 
@@ -364,3 +374,127 @@ def total_params(rows) -> int:
     156
     """
     return int(sum(row[2] for row in rows))
+
+
+def receptive_field(layers) -> list[int]:
+    """How many input pixels (along one axis) each layer's outputs can see.
+
+    Walking the layers in order with ``r`` the receptive field and ``j`` the
+    distance, in input pixels, between two neighbouring outputs (the product
+    of the strides so far), a layer of kernel ``k`` and stride ``s`` makes
+    ``r <- r + (k - 1) * j`` and then ``j <- j * s``, starting from
+    ``r = j = 1`` (one pixel sees itself).  Pooling counts as a layer like any
+    other: a 2x2 max pooling with stride 2 is ``(2, 2)``.
+
+    Parameters
+    ----------
+    layers : sequence of (int, int)
+        ``(kernel, stride)`` of each layer, both at least 1.
+
+    Returns
+    -------
+    list of int
+        The receptive field after each layer (empty for no layers).
+
+    Raises
+    ------
+    ValueError
+        For a layer that is not a pair of integers, or a size below 1.
+
+    Examples
+    --------
+    >>> receptive_field([(3, 1), (2, 2), (3, 1), (2, 2)])   # the Keras notes' model
+    [3, 4, 8, 10]
+    """
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
+        raise ValueError(f"layers must be a list of (kernel, stride) pairs, got {layers!r}.")
+    field, jump, out = 1, 1, []
+    for index, layer in enumerate(layers):
+        if isinstance(layer, (str, bytes)) or not isinstance(layer, Sequence) or len(layer) != 2:
+            raise ValueError(f"layers[{index}] must be a pair (kernel, stride), got {layer!r}.")
+        k = as_int(f"layers[{index}][0] (the kernel)", layer[0], 1)
+        s = as_int(f"layers[{index}][1] (the stride)", layer[1], 1)
+        field += (k - 1) * jump
+        jump *= s
+        out.append(field)
+    return out
+
+
+def shift2d(X, dy, dx) -> np.ndarray:
+    """Move a 2-D array ``dy`` rows down and ``dx`` columns right, filling with 0.
+
+    ``out[i, j] = X[i - dy, j - dx]`` where that index lies inside ``X``, else
+    0; negative shifts move up or left.  Values pushed past the edge are lost
+    (nothing wraps round).
+
+    Parameters
+    ----------
+    X : array_like
+        Non-empty 2-D array.
+    dy, dx : int
+        Rows down and columns right (any sign, any size).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``X``, ``int64`` for integers, else ``float64``.
+
+    Examples
+    --------
+    >>> shift2d([[1, 2], [3, 4]], 1, 0)
+    array([[0, 0],
+           [1, 2]])
+    >>> shift2d([[1, 2], [3, 4]], 0, -1)
+    array([[2, 0],
+           [4, 0]])
+    """
+    X = as_2d("X", X)
+    dy = as_int("dy", dy)
+    dx = as_int("dx", dx)
+    h, w = X.shape
+    out = np.zeros_like(X)
+    if abs(dy) < h and abs(dx) < w:
+        out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+            X[max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    return out
+
+
+def shift_then_correlate(X, K, dy, dx) -> np.ndarray:
+    """``corr2d(shift2d(X, dy, dx), K)``: move the picture first, then correlate.
+
+    Examples
+    --------
+    >>> shift_then_correlate([[0, 0, 0], [0, 1, 0], [0, 0, 0]], [[1, 2], [3, 4]], 0, 1)
+    array([[0, 4],
+           [0, 2]])
+    """
+    return corr2d(shift2d(X, dy, dx), K)
+
+
+def correlate_then_shift(X, K, dy, dx) -> np.ndarray:
+    """``shift2d(corr2d(X, K), dy, dx)``: correlate first, then move the result.
+
+    It equals :func:`shift_then_correlate` at every output ``(i, j)`` with
+    ``(i - dy, j - dx)`` inside the output; elsewhere, near one border, the
+    shifted result is 0 while correlating the shifted picture still sees
+    some of it.
+
+    Examples
+    --------
+    >>> correlate_then_shift([[0, 0, 0], [0, 1, 0], [0, 0, 0]], [[1, 2], [3, 4]], 0, 1)
+    array([[0, 4],
+           [0, 2]])
+    """
+    return shift2d(corr2d(X, K), dy, dx)
+
+
+def both_orders(X, K, dy, dx) -> tuple[np.ndarray, np.ndarray]:
+    """``(shift_then_correlate(X, K, dy, dx), correlate_then_shift(X, K, dy, dx))``.
+
+    Examples
+    --------
+    >>> a, b = both_orders([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 0], [0, -1]], 1, 0)
+    >>> a.tolist(), b.tolist()
+    ([[-2, -3], [-4, -4]], [[0, 0], [-4, -4]])
+    """
+    return shift_then_correlate(X, K, dy, dx), correlate_then_shift(X, K, dy, dx)

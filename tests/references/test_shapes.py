@@ -1,6 +1,9 @@
-"""Reference tests for 04-shapes: output sizes, TensorFlow padding, parameter counts.
+"""Reference tests for 04-shapes: output sizes, TensorFlow padding, parameter counts,
+receptive fields and the shift that shows translation equivariance.
 
-Every formula is checked against brute-force counting of window positions.
+Every formula is checked against brute-force counting of window positions;
+receptive fields against the input pixels a stack of windows reaches; the
+shift against index arithmetic one pixel at a time.
 """
 from __future__ import annotations
 
@@ -10,9 +13,11 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from _ref_strategies import FAST
-from autograder.references import (conv_output_size, conv_params, model_summary,
-                                   pool_output_size, tf_padding, total_params)
+from _ref_strategies import FAST, arrays
+from autograder.references import (both_orders, conv_output_size, conv_params, corr2d,
+                                   correlate_then_shift, model_summary, pool_output_size,
+                                   receptive_field, shift2d, shift_then_correlate, tf_padding,
+                                   total_params)
 
 NOTES_MODEL = [("conv", 64, (3, 3)), ("pool", (2, 2)), ("conv", 64, (3, 3)),
                ("pool", (2, 2)), ("flatten",), ("dense", 128), ("dense", 10)]
@@ -252,3 +257,93 @@ def test_model_summary_does_not_modify_layers():
     layers = [tuple(layer) for layer in NOTES_MODEL]
     model_summary((28, 28, 1), layers)
     assert layers == NOTES_MODEL
+
+
+
+# -- receptive_field ---------------------------------------------------------------------
+
+def reached(layers) -> list[int]:
+    """Brute force: the input pixels that output 0 of each layer depends on, counted."""
+    out = []
+    for depth in range(1, len(layers) + 1):
+        positions = {0}  # output 0 of the last layer
+        for k, s in reversed(layers[:depth]):
+            positions = {p * s + a for p in positions for a in range(k)}
+        out.append(max(positions) - min(positions) + 1)
+    return out
+
+
+def test_receptive_field_of_the_notes_model():
+    assert receptive_field([(3, 1), (2, 2), (3, 1), (2, 2)]) == [3, 4, 8, 10]
+    # [rf-ignores-stride] adds k - 1 each time: 3, 4, 6, 7.
+    assert [1 + sum(k - 1 for k, _ in [(3, 1), (2, 2), (3, 1), (2, 2)][:n]) for n in range(1, 5)] == [3, 4, 6, 7]
+
+
+@FAST
+@given(st.lists(st.tuples(st.integers(1, 7), st.integers(1, 4)), max_size=6))
+def test_receptive_field_matches_brute_force(layers):
+    got = receptive_field(layers)
+    assert got == reached(layers)
+    assert all(type(v) is int for v in got)
+
+
+@pytest.mark.parametrize("layers, match", [
+    ([(3, 0)], r"layers\[0\]\[1\]"),
+    ([(3, 1), (0, 1)], r"layers\[1\]\[0\]"),
+    ([(3,)], r"layers\[0\]"),
+    ([3], r"layers\[0\]"),
+    ([(2.0, 1)], r"layers\[0\]\[0\]"),
+    ("3, 1", "^layers"),
+])
+def test_receptive_field_errors(layers, match):
+    with pytest.raises(ValueError, match=match):
+        receptive_field(layers)
+
+
+# -- shift2d and equivariance ------------------------------------------------------------
+
+def loop_shift(X, dy, dx):
+    h, w = X.shape
+    out = np.zeros_like(X)
+    for i in range(h):
+        for j in range(w):
+            if 0 <= i - dy < h and 0 <= j - dx < w:
+                out[i, j] = X[i - dy, j - dx]
+    return out
+
+
+@FAST
+@given(st.integers(1, 8), st.integers(1, 8), st.integers(-10, 10), st.integers(-10, 10), st.data())
+def test_shift2d_matches_loop(h, w, dy, dx, data):
+    X = data.draw(arrays(data.draw(st.sampled_from(["int", "float"])), (h, w)))
+    got = shift2d(X, dy, dx)
+    np.testing.assert_array_equal(got, loop_shift(X, dy, dx))
+    assert got.shape == X.shape and not np.shares_memory(got, X)
+
+
+def test_shift2d_examples():
+    assert shift2d([[1, 2], [3, 4]], 1, 0).tolist() == [[0, 0], [1, 2]]
+    assert shift2d([[1, 2], [3, 4]], -1, 1).tolist() == [[0, 3], [0, 0]]
+    assert shift2d([[1, 2], [3, 4]], 0, 0).tolist() == [[1, 2], [3, 4]]
+    assert not shift2d(np.ones((2, 3)), 2, 0).any()
+    with pytest.raises(ValueError, match="^dy"):
+        shift2d([[1]], 1.5, 0)
+
+
+@FAST
+@given(st.integers(2, 9), st.integers(2, 9), st.integers(-4, 4), st.integers(-4, 4), st.data())
+def test_the_two_orders_agree_away_from_the_border(h, w, dy, dx, data):
+    kh, kw = data.draw(st.integers(1, h)), data.draw(st.integers(1, w))
+    X = data.draw(arrays("int", (h, w)))
+    K = data.draw(arrays("int", (kh, kw)))
+    first, second = both_orders(X, K, dy, dx)
+    np.testing.assert_array_equal(first, shift_then_correlate(X, K, dy, dx))
+    np.testing.assert_array_equal(second, correlate_then_shift(X, K, dy, dx))
+    np.testing.assert_array_equal(first, corr2d(loop_shift(X, dy, dx), K))
+    oh, ow = first.shape
+    for i in range(oh):
+        for j in range(ow):
+            if 0 <= i - dy < oh and 0 <= j - dx < ow:
+                assert first[i, j] == second[i, j]
+            else:
+                assert second[i, j] == 0
