@@ -1,0 +1,235 @@
+"""The README's instructor workflow with nbgrader, typed as a person would type it.
+
+From a fresh copy of the repository (its tracked files as they are now): the
+README's set-up command (`make demo`), then every command of the README's
+"With nbgrader" block, in order, with the commands the set-up installed.
+Where the block says that students fetch and submit, a class of students
+does so with nbgrader's own fetch_assignment and submit: a correct notebook,
+an untouched one, and notebooks that attack the grading of check cells in a
+kernel (a fake `autograder` module, a patched `check`, swallowed errors,
+stderr redirected) while answering nothing.
+
+Asserted: `nbgrader export` gives the hardened scores (the correct notebook
+full marks, every other 0), exercise by exercise equal to `autograder grade`
+on the same submissions; `generate_feedback` shows the learner-facing
+messages. As a control, the same submissions autograded by stock nbgrader
+(Execute in a kernel) give the attacks full marks: the attacks are real.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+ASSIGNMENT = "01-conv1d"
+NOTEBOOK = "conv1d.ipynb"
+STUDENT_MARK = "students fetch"
+
+# Each attack is a cell added after the setup cell of an otherwise untouched notebook.
+ATTACKS = {
+    "fake-module": (
+        "import sys, types\n"
+        "fake = types.ModuleType('autograder')\n"
+        "fake.check = lambda *args, **kwargs: None\n"
+        "fake.demo = None\n"
+        "sys.modules['autograder'] = fake\n"
+    ),
+    "patched-check": (
+        "import autograder\n"
+        "autograder.check = lambda *args, **kwargs: None\n"
+    ),
+    "swallowed-errors": (
+        "get_ipython().set_custom_exc((BaseException,), lambda *args, **kwargs: None)\n"
+        "import sys\n"
+        "sys.stderr = sys.stdout\n"
+    ),
+    "quiet-stderr": (
+        "import sys, io\n"
+        "sys.stderr = io.StringIO()\n"
+    ),
+}
+
+
+def readme_block(heading: str) -> list[str]:
+    """The lines of the first ```sh block after ``heading`` in the README (comments kept)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    after = text[text.index(heading):]
+    block = re.search(r"```sh\n(.*?)```", after, re.S)
+    assert block, f"no sh block after {heading!r} in the README"
+    return [line for line in block.group(1).splitlines() if line.strip()]
+
+
+def fresh_copy(dest: Path) -> Path:
+    """The repository's tracked files as they are now, as a fresh clone would have them."""
+    listed = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z"], capture_output=True, check=True).stdout
+    for name in filter(None, listed.decode().split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            target = dest / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return dest
+
+
+def run(command: str, cwd: Path, env: dict, log: list[str], timeout: float = 900) -> subprocess.CompletedProcess:
+    done = subprocess.run(command, shell=True, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    log.append(f"$ {command}\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+    assert done.returncode == 0, "\n".join(log[-3:])
+    return done
+
+
+STUDENT_SIDE = """
+import sys
+student, command, root = sys.argv[1:4]
+import nbgrader.exchange.default.submit as submit
+submit.get_username = lambda: student  # one OS account plays every student
+from nbgrader.apps.nbgraderapp import NbGraderApp
+sys.argv = ["nbgrader", command, "{assignment}", "--course", "convolutions", "--Exchange.root=" + root + "/exchange"]
+NbGraderApp.launch_instance()
+""".replace("{assignment}", ASSIGNMENT)
+
+
+def submit_class(course: Path, env: dict, log: list[str], tmp: Path) -> dict[str, str]:
+    """Each student fetches the released assignment, edits it and submits it; returns student -> kind."""
+    from autograder.frontends.nbgrader.bridge import solution_answers
+
+    answers = solution_answers(course / "solutions" / ASSIGNMENT / NOTEBOOK)
+    students = {"correct": "correct", "untouched": "untouched", **{name: "attack" for name in ATTACKS}}
+    python = course / ".venv" / "bin" / "python"
+    script = tmp / "student.py"
+    script.write_text(STUDENT_SIDE, encoding="utf-8")
+    for student, kind in students.items():
+        home = tmp / "students" / student
+        home.mkdir(parents=True)
+        run(f"{python} {script} {student} fetch_assignment {course}", home, env, log)
+        path = home / ASSIGNMENT / NOTEBOOK
+        nb = nbformat.read(path, as_version=4)
+        if kind == "correct":
+            for cell in nb.cells:
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if grade_id in answers and cell.metadata["nbgrader"].get("solution"):
+                    cell.source = answers[grade_id]
+        elif kind == "attack":
+            at = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
+            nb.cells.insert(at + 1, nbformat.v4.new_code_cell(ATTACKS[student]))
+        nbformat.write(nb, path)
+        run(f"{python} {script} {student} submit {course}", home, env, log)
+    return students
+
+
+def exported(course: Path) -> dict[str, float]:
+    with open(course / "grades.csv", newline="", encoding="utf-8") as handle:
+        return {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle) if row["assignment"] == ASSIGNMENT}
+
+
+def cell_scores(course: Path) -> dict[str, dict[str, float]]:
+    """student -> exercise -> nbgrader's recorded auto score, from the gradebook."""
+    query = (
+        "select student.id, grade_cell.name, grade.auto_score from grade "
+        "join grade_cell on grade.cell_id = grade_cell.id "
+        "join submitted_notebook on grade.notebook_id = submitted_notebook.id "
+        "join submitted_assignment on submitted_notebook.assignment_id = submitted_assignment.id "
+        "join assignment on submitted_assignment.assignment_id = assignment.id "
+        "join student on submitted_assignment.student_id = student.id where assignment.name = ?"
+    )
+    with sqlite3.connect(course / "gradebook.db") as db:
+        rows = db.execute(query, (ASSIGNMENT,)).fetchall()
+    out: dict[str, dict[str, float]] = {}
+    for student, cell, score in rows:
+        out.setdefault(student, {})[cell.removeprefix("check_")] = float(score or 0.0)
+    return out
+
+
+@pytest.fixture(scope="module")
+def workflow(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("readme-instructor")
+    course = fresh_copy(tmp / "course")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "AUTOGRADER_", "PYTHONPATH"))}
+    log: list[str] = []
+    # The README's first set-up command (the second, `make test`, is what runs this test).
+    run("make demo", course, env, log, timeout=1500)
+    env["PATH"] = os.pathsep.join([str(course / ".venv" / "bin"), env.get("PATH", "")])
+    students = None
+    for line in readme_block("### With nbgrader, as you already do"):
+        command = line.split("#", 1)[0].strip()
+        if not command:
+            if STUDENT_MARK in line:
+                students = submit_class(course, env, log, tmp)
+            continue
+        run(command, course, env, log)
+    assert students, f"the README's nbgrader block has no line saying '{STUDENT_MARK}'"
+    return course, env, log, students
+
+
+def test_export_gives_the_hardened_scores(workflow):
+    course, _, log, students = workflow
+    scores = exported(course)
+    assert set(scores) == set(students)
+    assert scores["correct"] == 8.0, "\n".join(log[-4:])
+    for student in students:
+        if student != "correct":
+            assert scores[student] == 0.0, f"{student} scored {scores[student]} through nbgrader"
+
+
+def test_nbgrader_and_autograder_grade_agree_exercise_by_exercise(workflow):
+    course, env, log, students = workflow
+    run(f"autograder grade submitted/ --assignment {ASSIGNMENT} --output hardened-check --no-progress", course, env, log)
+    with open(course / "hardened-check" / "gradebook.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    ours = {row["student_id"]: {e: float(row[e]) for e in ("by_hand_full", "conv1d", "conv1d_mode", "output_length")} for row in rows}
+    assert cell_scores(course) == ours
+
+
+def test_feedback_shows_the_learner_facing_messages(workflow):
+    course, _, _, students = workflow
+    for student in students:
+        page = course / "feedback" / student / ASSIGNMENT / "conv1d.html"
+        text = page.read_text(encoding="utf-8")
+        if student == "correct":
+            assert "✓ conv1d:" in text and "✗" not in text
+        else:
+            assert "✗ conv1d (not-implemented, 0/3 points): conv1d is not written yet" in text
+
+
+def test_release_refuses_to_change_what_students_answered(workflow):
+    course, env, log, _ = workflow
+    solution = course / "solutions" / ASSIGNMENT / NOTEBOOK
+    released = (course / "assignments" / ASSIGNMENT / NOTEBOOK).read_bytes()
+    nb = nbformat.read(solution, as_version=4)
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell("A sentence added after students submitted."))
+    nbformat.write(nb, solution)
+    done = subprocess.run(f"autograder release {ASSIGNMENT}", shell=True, cwd=course, env=env, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "already has submissions" in done.stderr and "--force" in done.stderr and "Nothing was changed" in done.stderr
+    assert (course / "assignments" / ASSIGNMENT / NOTEBOOK).read_bytes() == released
+
+
+def test_control_stock_nbgrader_is_fooled_by_the_same_notebooks(workflow, tmp_path):
+    """The attacks are real: nbgrader's own Execute step, in a kernel, gives them full marks."""
+    course, env, log, students = workflow
+    control = tmp_path / "control"
+    control.mkdir()
+    for name in ("course.yml", "nbgrader_config.py", "gradebook.db", "secret_seed"):
+        shutil.copy2(course / name, control / name)
+    for folder in ("solutions", "assignments", "submitted"):
+        shutil.copytree(course / folder, control / folder)
+    config = (control / "nbgrader_config.py").read_text(encoding="utf-8")
+    stock = "\n".join(line for line in config.splitlines() if "autograde_preprocessors" not in line) + "\n"
+    (control / "nbgrader_config.py").write_text(stock, encoding="utf-8")
+    run(f"nbgrader autograde {ASSIGNMENT} --force", control, env, log)
+    run("nbgrader export", control, env, log)
+    scores = exported(control)
+    for attack in ATTACKS:
+        assert scores[attack] == 8.0, f"stock nbgrader gave {attack} {scores[attack]}: the attack did not fool it"
+    assert scores["untouched"] == 0.0
