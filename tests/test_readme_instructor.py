@@ -1,6 +1,6 @@
 """The README's instructor workflow with nbgrader, typed as a person would type it.
 
-From a fresh copy of the repository (its tracked files as they are now): the
+From a fresh clone of the repository: the
 README's set-up command (`make demo`), then every command of the README's
 "With nbgrader" block, in order, with the commands the set-up installed.
 Where the block says that students fetch and submit, a class of students
@@ -70,15 +70,9 @@ def readme_block(heading: str) -> list[str]:
     return [line for line in block.group(1).splitlines() if line.strip()]
 
 
-def fresh_copy(dest: Path) -> Path:
-    """The repository's tracked files as they are now, as a fresh clone would have them."""
-    listed = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z"], capture_output=True, check=True).stdout
-    for name in filter(None, listed.decode().split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            target = dest / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
+def fresh_clone(dest: Path) -> Path:
+    """A fresh clone of the repository (what is committed: CI tests a clean clone of main)."""
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(dest)], check=True, capture_output=True)
     return dest
 
 
@@ -154,7 +148,7 @@ def cell_scores(course: Path) -> dict[str, dict[str, float]]:
 @pytest.fixture(scope="module")
 def workflow(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("readme-instructor")
-    course = fresh_copy(tmp / "course")
+    course = fresh_clone(tmp / "course")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "AUTOGRADER_", "PYTHONPATH"))}
     log: list[str] = []
     # The README's first set-up command (the second, `make test`, is what runs this test).
