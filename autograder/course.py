@@ -35,6 +35,7 @@ class Assignment:
     due: str | None
     points: dict[str, float]
     files: list[str] = field(default_factory=list)
+    late: dict | None = None  # this assignment's own late-penalty rule (see autograder/frontends/grading/late.py)
 
     @property
     def max_score(self) -> float:
@@ -205,7 +206,14 @@ def load_course(path: str | Path | None = None, *, start: Path | None = None, va
         if not isinstance(files, list) or not all(isinstance(f, str) and "/" not in f for f in files):
             raise CourseError(f"{where}: 'files' should be a list of file names in the assignment folder")
         assignments.append(Assignment(str(entry["id"]), str(entry.get("title", entry["id"])), str(entry["notebook"]), str(entry["due"]) if entry.get("due") else None, {str(k): float(v) for k, v in points.items()}, files))
+        assignments[-1].late = entry.get("late")
     course = Course(path, str(data["id"]), str(data["title"]), grading, assignments)
+    from .frontends.grading.late import LateError, validate_course  # late penalties: grading.late and assignments[].late
+
+    try:
+        validate_course(course)
+    except LateError as exc:
+        raise CourseError(str(exc)) from None
     if validate:
         _validate_against_declarations(course)
     return course

@@ -169,6 +169,8 @@ def read_notebook(path: str | Path):
         json.loads(text)
     except json.JSONDecodeError as exc:
         raise NotebookError(f"{path.name} is not valid notebook JSON (line {exc.lineno}: {exc.msg}); was it saved completely?") from None
+    except RecursionError:
+        raise NotebookError(f"{path.name} nests its JSON deeper than any notebook Jupyter saves (lists or objects inside each other too many times); it cannot be read") from None
     try:
         return nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several unrelated types

@@ -10,8 +10,11 @@ from ...exercises import for_assignment
 from ...sandbox.session import Limits, warm_up
 from .discover import Submission, discover
 from .gradebook import feedback_markdown, gradebook_csv
-from .store import Store, atomic_write
+from .late import Lateness, lateness, policy_for
+from .store import GRADER_ATTEMPTS, Store, atomic_write, safe_name
 from .work import make_task, prepared_for
+
+RETRY_PHRASE = "it will be graded again on the next run."
 
 
 @dataclass
@@ -22,6 +25,8 @@ class GradeResult:
     gradebook: Path | None = None
     output: Path | None = None
     grader_errors: dict[str, str] = field(default_factory=dict)  # student -> why the grader failed
+    notes: dict[str, list[str]] = field(default_factory=dict)  # student -> what discovery reported (odd name, bad timestamp)
+    lateness: dict[str, Lateness] = field(default_factory=dict)  # student -> how late, and the penalty
 
 
 class GradingInterrupted(KeyboardInterrupt):
@@ -50,12 +55,42 @@ def grade_class(submissions, assignment: str, output, *, course: Course | None =
     """
     course = course or load_course(start=Path(submissions))
     info = course.assignment(assignment)
+    policy = policy_for(course, assignment)
     exercise_ids = [ex.id for ex in for_assignment(assignment)]
     found = discover(submissions, assignment, info.notebook)
+    by_student = {s.student: s for s in found}
     store = Store(output)
     store.create()
+    # The seed already stored in the output wins (a rerun resumes with the same hidden cases); a new
+    # output takes the course's secret seed unless told otherwise: the same hidden cases as nbgrader autograde.
+    if seed is None and (force or store.stored_seed() is None):
+        seed = course.secret_seed()
     batch_seed = store.seed(seed, force=force)
+    previous = store.load_manifest()
     result = GradeResult(output=store.root, gradebook=store.gradebook)
+    result.notes = {s.student: list(s.notes) for s in found if s.notes}
+
+    def late_of(report: dict) -> Lateness:
+        s = by_student[report["student"]]
+        found_late = lateness(policy, due=info.due, timestamp=s.timestamp, lms_late=s.lms_late, score=float(report["score"]))
+        result.lateness[report["student"]] = found_late
+        return found_late
+
+    def pages(report: dict) -> tuple[str, str]:
+        """The Markdown and HTML feedback of one report (the HTML never fails the batch)."""
+        s = by_student[report["student"]]
+        late = late_of(report)
+        markdown = feedback_markdown(report, title=info.title, late=late, notes=s.notes)
+        try:
+            from ..reports.feedback import feedback_html
+
+            page = feedback_html(report, title=info.title, late=late, notes=s.notes, notebook=str(s.path) if s.path else None)
+        except Exception as exc:  # noqa: BLE001 - a page we could not make must not stop the class
+            from ..reports.feedback import fallback_html
+
+            page = fallback_html(markdown + f"\n(the full page could not be made: {type(exc).__name__})\n", report["student"])
+        return markdown, page
+
     todo: list[Submission] = []
     for submission in found:
         stored = None if force else store.load(submission.student, assignment)
@@ -64,15 +99,31 @@ def grade_class(submissions, assignment: str, output, *, course: Course | None =
             continue
         result.reports[submission.student] = stored
         result.skipped.append(submission.student)
-        if not store.feedback_path(submission.student).exists():
-            atomic_write(store.feedback_path(submission.student), feedback_markdown(stored, title=info.title))
+        if stored.get("grader_error"):
+            result.grader_errors[submission.student] = stored["grader_error"]
+        entry = _manifest_entry(submission, late_of(stored))
+        if (previous.get(submission.student) != entry or not store.feedback_path(submission.student).exists()
+                or not store.feedback_html_path(submission.student).exists()):
+            markdown, page = pages(stored)
+            atomic_write(store.feedback_path(submission.student), markdown)
+            atomic_write(store.feedback_html_path(submission.student), page)
 
     def on_result(report: dict) -> None:
-        store.save(report, feedback_markdown(report, title=info.title))
-        result.reports[report["student"]] = report
-        result.graded.append(report["student"])
+        student = report["student"]
         if report.get("grader_error"):
-            result.grader_errors[report["student"]] = report["grader_error"]
+            attempts = 1 if force else store.previous_attempts(student) + 1
+            report["grader_attempts"] = attempts
+            if attempts >= GRADER_ATTEMPTS:
+                final = (f"the grader failed on it in {attempts} runs, so it is kept as an error and not graded again; "
+                         "regrade it with --force once the cause is fixed.")
+                for e in report["exercises"]:
+                    e["feedback"] = e["feedback"].replace(RETRY_PHRASE, final)
+        markdown, page = pages(report)
+        store.save(report, markdown, page)
+        result.reports[student] = report
+        result.graded.append(student)
+        if report.get("grader_error"):
+            result.grader_errors[student] = report["grader_error"]
 
     if todo:
         limits = Limits.from_settings(course.grading)
@@ -91,16 +142,29 @@ def grade_class(submissions, assignment: str, output, *, course: Course | None =
 
                 run_dask(tasks, scheduler=scheduler, workers=n, on_result=on_result, progress=progress)
         except KeyboardInterrupt:
-            _write_gradebook(store, result, found, info, exercise_ids)
+            _write_gradebook(store, result, found, info, exercise_ids, submissions)
             raise GradingInterrupted(result, len(found) - len(result.reports)) from None
-    _write_gradebook(store, result, found, info, exercise_ids)
+    _write_gradebook(store, result, found, info, exercise_ids, submissions)
     result.reports = dict(sorted(result.reports.items()))
     result.graded.sort()
     return result
 
 
-def _write_gradebook(store: Store, result: GradeResult, found: list[Submission], info, exercise_ids: list[str]) -> None:
+def _manifest_entry(s: Submission, late: Lateness) -> dict:
+    """What ``submissions.json`` records of one student (read by the class report and the export)."""
+    return {
+        "file": safe_name(s.student), "label": s.label, "notebook": str(Path(s.path).resolve()) if s.path else "",
+        "source_name": s.source_name, "problem": s.problem, "notes": list(s.notes),
+        "timestamp": s.timestamp, "lms_user_id": s.lms_user_id, "lms_late": s.lms_late,
+        "seconds_late": late.seconds_late, "late_penalty": late.penalty, "late_policy": late.policy,
+    }
+
+
+def _write_gradebook(store: Store, result: GradeResult, found: list[Submission], info, exercise_ids: list[str], submissions) -> None:
     students = [s.student for s in found if s.student in result.reports]
+    penalties = {s: result.lateness[s].penalty for s in students if s in result.lateness}
     text = gradebook_csv([result.reports[s] for s in students], assignment=info.id, exercise_ids=exercise_ids,
-                         duedate=info.due, timestamps={s.student: s.timestamp for s in found})
+                         duedate=info.due, timestamps={s.student: s.timestamp for s in found}, penalties=penalties)
     atomic_write(store.gradebook, text)
+    entries = {s.student: _manifest_entry(s, result.lateness.get(s.student, Lateness(s.timestamp))) for s in found if s.student in result.reports}
+    store.write_manifest(info.id, str(Path(submissions).resolve()), entries)

@@ -1,4 +1,4 @@
-"""``autograder grade`` and ``autograder audit`` (registered by :mod:`autograder.cli`)."""
+"""``autograder grade``, ``report``, ``export`` and ``audit`` (registered by :mod:`autograder.cli`)."""
 from __future__ import annotations
 
 import argparse
@@ -17,9 +17,41 @@ give NAME; any other name gives the file name without .ipynb (alice.ipynb -> ali
 Two notebooks with the same student id are an error. Other files are ignored.
 
 Output (default hardened/ASSIGNMENT): gradebook.csv (nbgrader export columns plus one
-column per exercise), reports/STUDENT.json, feedback/STUDENT.md and the secret seed (0600).
+column per exercise), reports/STUDENT.json, feedback/STUDENT.md and .html, submissions.json,
+the secret seed (0600) and the class report (report/index.html, summary.md, figures).
+STUDENT is the student id, or a safe file name derived from it when the id is long or
+holds unusual characters (the id itself is in the report and the gradebook).
 Each result is written the moment it is done; a rerun grades only what is missing
 (--force regrades everyone). Ctrl-C keeps what is done (exit status 130).
+A submission that cannot be graded (an unreadable notebook, an odd file name, a
+timestamp.txt that is not a date) is reported for that student; the others are graded.
+Late penalties come from course.yml (late:) and timestamp.txt or Canvas's _late marker.
+On a terminal a progress bar is shown; elsewhere (CI, a cluster job) one line per
+few submissions with counts and the ETA.
+"""
+
+REPORT_HELP = """\
+Write the class report of one or more graded assignments.
+
+GRADES are output folders of `autograder grade` (hardened/ASSIGNMENT). The report folder
+gets index.html (one self-contained page: figures embedded, no network, opens from disk),
+summary.md and the figures as PNG files: score distribution, mean and median, full marks,
+zero, errors, timeouts, forbidden calls; per exercise the pass rate, mean score,
+misconceptions recognised and the hidden checks failed most often (labels only); students
+who need attention, linked to their feedback; with several folders, every exercise's pass
+rate side by side across assignments.
+"""
+
+EXPORT_HELP = """\
+Export grades for an LMS.
+
+--format canvas writes a CSV for Canvas's gradebook import: Student, ID, SIS User ID,
+SIS Login ID, Section, then one column per assignment ("Title (canvas id)"), a
+"Points Possible" row, then one row per student. The Canvas user id comes from Canvas
+download file names; nbgrader student ids go to SIS Login ID; --roster (Canvas's own
+gradebook export) fills in names, ids and sections. --format csv writes student_id,
+lms_user_id, one score column per assignment, total and max_score.
+Scores have course.yml's late penalties taken off.
 """
 
 AUDIT_HELP = """\
@@ -42,9 +74,26 @@ def add_commands(subparsers) -> None:
     p.add_argument("--json", action="store_true", help="print every report as one JSON list")
     p.add_argument("--force", action="store_true", help="regrade submissions that already have a report")
     p.add_argument("--scheduler", help="'local' for a Dask LocalCluster, or a Dask scheduler address")
-    p.add_argument("--seed", type=int, help="seed of the hidden checks (default: the one stored in the output, else a fresh secret one)")
-    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    p.add_argument("--seed", type=int, help="seed of the hidden checks (default: the course's secret_seed, shared with nbgrader autograde)")
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar or progress lines")
+    p.add_argument("--no-report", dest="report", action="store_false", help="do not write the class report (OUTPUT/report)")
     p.set_defaults(run=cmd_grade)
+
+    p = subparsers.add_parser("report", help="the class at a glance: an HTML page, figures and a Markdown summary",
+                              description=REPORT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("grades", nargs="+", help="output folder(s) of autograder grade (one per assignment)")
+    p.add_argument("--output", "-o", help="report folder (default: GRADES/report, or COMMON_PARENT/class-report for several)")
+    p.add_argument("--title", help="page title (default: the course title)")
+    p.set_defaults(run=cmd_report)
+
+    p = subparsers.add_parser("export", help="grades for an LMS: a Canvas gradebook import file or a plain CSV",
+                              description=EXPORT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("grades", nargs="+", help="output folder(s) of autograder grade (one per assignment)")
+    p.add_argument("--format", "-f", choices=["canvas", "csv"], default="canvas", help="canvas (default) or csv")
+    p.add_argument("--output", "-o", help="file to write (default: standard output)")
+    p.add_argument("--roster", help="Canvas's gradebook export (CSV): names, ids and sections of the students")
+    p.add_argument("--canvas-id", action="append", default=[], metavar="ASSIGNMENT=ID", help="Canvas id of an assignment's column (repeatable)")
+    p.set_defaults(run=cmd_export)
 
     p = subparsers.add_parser("audit", help="list where nbgrader awarded more than the hardened grader",
                               description=AUDIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -101,12 +150,88 @@ def cmd_grade(args) -> int:
         return 130
     if args.json:
         print(json.dumps(list(result.reports.values()), indent=2, ensure_ascii=False))
+    out = sys.stderr if args.json else sys.stdout
     total = len(result.reports)
     full = sum(1 for r in result.reports.values() if r["score"] == r["max_score"])
     print(f"graded {len(result.graded)}, resumed {len(result.skipped)} of {total} submission(s) of {args.assignment}; "
-          f"{full} with full marks; gradebook: {result.gradebook}", file=sys.stderr if args.json else sys.stdout)
+          f"{full} with full marks; gradebook: {result.gradebook}", file=out)
+    from ..reports.classreport import terminal_table, write_report
+
+    try:
+        print(terminal_table(output, course), file=out)
+        if args.report:
+            page = write_report([output], course=course)
+            print(f"class report: {page}", file=out)
+    except Exception as exc:  # noqa: BLE001 - the grades are written; a report problem must not hide them
+        print(f"autograder: warning: the class report could not be written: {type(exc).__name__}: {exc}", file=sys.stderr)
+    late = sum(1 for x in result.lateness.values() if x.penalty > 0)
+    if late:
+        print(f"late penalties applied to {late} submission(s) (see the gradebook's late_submission_penalty)", file=out)
+    for student, notes in sorted(result.notes.items()):
+        for note in notes:
+            print(f"autograder: note: {_shown(student)}: {note}", file=sys.stderr)
     for student, why in sorted(result.grader_errors.items()):
-        print(f"autograder: warning: the grader failed on {student} ({why}); it will be retried on the next run", file=sys.stderr)
+        report = result.reports.get(student, {})
+        if int(report.get("grader_attempts", 1) or 1) >= _attempts():
+            print(f"autograder: warning: the grader failed on {_shown(student)} again ({why}); kept as an error, regrade it with --force", file=sys.stderr)
+        else:
+            print(f"autograder: warning: the grader failed on {_shown(student)} ({why}); it will be retried on the next run", file=sys.stderr)
+    return 0
+
+
+def _attempts() -> int:
+    from .store import GRADER_ATTEMPTS
+
+    return GRADER_ATTEMPTS
+
+
+def _shown(student: str) -> str:
+    return student if len(student) <= 60 else student[:40] + f"... ({len(student)} characters)"
+
+
+def cmd_report(args) -> int:
+    from ...course import CourseError, load_course
+    from ..reports.classreport import ReportError, write_report
+
+    try:
+        course = load_course(args.course, start=Path(args.grades[0]))
+    except CourseError:
+        course = None  # a report of grades made elsewhere: titles and policies fall back to ids
+    try:
+        page = write_report(args.grades, args.output, course=course, title=args.title)
+    except ReportError as exc:
+        print(f"autograder: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"class report: {page}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from ...course import CourseError, load_course
+    from ..reports.classreport import ReportError
+    from ..reports.export import ExportError, export
+
+    try:
+        course = load_course(args.course, start=Path(args.grades[0]))
+    except CourseError:
+        course = None
+    ids = {}
+    for item in args.canvas_id:
+        name, sep, value = item.partition("=")
+        if not sep or not value.strip().isdigit():
+            print(f"autograder: error: --canvas-id takes ASSIGNMENT=ID (a number), not {item!r}", file=sys.stderr)
+            return 2
+        ids[name.strip()] = value.strip()
+    try:
+        text = export(args.grades, args.format, course=course, roster=args.roster, canvas_ids=ids)
+    except (ReportError, ExportError) as exc:
+        print(f"autograder: error: {exc}", file=sys.stderr)
+        return 2
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8", newline="")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return 0
 
 

@@ -10,7 +10,8 @@ absent but the folder holds exactly one ``.ipynb``, that one is graded (a
 learner who renamed the file is still graded).  A folder with no notebook, or
 several and none with the expected name, is reported for that student
 instead of being guessed.  ``timestamp.txt`` (written by nbgrader) becomes the
-gradebook's timestamp.
+gradebook's timestamp when it holds a date (:func:`.late.read_timestamp`); any
+other text is reported for that student, never written anywhere.
 
 **Flat folder** (an LMS download) -- every ``*.ipynb`` directly in SUBMISSIONS.
 The student id comes from the file name:
@@ -21,10 +22,19 @@ The student id comes from the file name:
   nbgrader's own ``zip_collect`` example for Canvas;
 * any other name: the file name without ``.ipynb`` (``alice.ipynb`` -> ``alice``).
 
+The Canvas user id and the ``_late`` marker are kept for the LMS export and
+the late penalty.
+
 Files that are not notebooks, hidden files (``.name``) and folders such as
 ``.ipynb_checkpoints`` are ignored.  Two notebooks that give the same
 student id are an error that names both files: nothing is graded until the
 folder is fixed.
+
+One odd name never stops the batch: a control character in a file or folder
+name (a newline, a tab) is written as its visible Unicode picture in the
+student id (``a\nb`` -> ``a␊b``) and reported for that student; a long id is
+kept whole (the output folder derives safe file names from it, see
+:func:`.store.safe_name`).
 """
 from __future__ import annotations
 
@@ -32,8 +42,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-CANVAS = re.compile(r"^(?P<student>[A-Za-z0-9]+)(?:_late|_LATE)?_(?P<user>\d+)_(?P<submission>\d+)_(?P<file>.+)$")
-_BAD_ID = re.compile(r"[/\\\x00-\x1f]")
+from .late import read_timestamp
+
+CANVAS = re.compile(r"^(?P<student>[A-Za-z0-9]+)(?P<late>_late|_LATE)?_(?P<user>\d+)_(?P<submission>\d+)_(?P<file>.+)$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class DiscoveryError(ValueError):
@@ -47,8 +59,12 @@ class Submission:
     student: str
     path: Path | None  # the notebook; None when the student's folder has none to grade
     label: str  # the path shown in reports, relative to the submissions folder
-    timestamp: str = ""
+    timestamp: str = ""  # validated: a date, or empty
     problem: str = ""  # why there is nothing to grade (when path is None)
+    notes: tuple[str, ...] = ()  # what the instructor should know about this submission (odd name, bad timestamp)
+    lms_user_id: str = ""  # the Canvas user id of a Canvas download
+    lms_late: bool = False  # the LMS marked the file late (Canvas: NAME_late_...)
+    source_name: str = ""  # the file or folder name the id comes from, control characters shown as pictures
 
 
 def student_id_from_filename(name: str) -> str:
@@ -58,10 +74,17 @@ def student_id_from_filename(name: str) -> str:
     return match.group("student") if match else stem
 
 
-def _check_id(student: str, where: Path) -> str:
-    if not student or student.startswith(".") or _BAD_ID.search(student):
-        raise DiscoveryError(f"{where}: {student!r} cannot be used as a student id (empty, hidden or with control characters)")
-    return student
+def visible(text: str) -> str:
+    """``text`` with every control character replaced by its Unicode picture (\\n -> ␊, DEL -> ␡)."""
+    return _CONTROL.sub(lambda m: "\u2421" if m.group() == "\x7f" else chr(0x2400 + ord(m.group())), text)
+
+
+def _student_id(raw: str, where: str) -> tuple[str, tuple[str, ...]]:
+    """(student id, notes): ``raw`` with control characters made visible, and a note saying so."""
+    if not _CONTROL.search(raw):
+        return raw, ()
+    shown = visible(raw)
+    return shown, (f"the {where} name holds control characters (newline, tab...): the student id is written {shown!r}",)
 
 
 def _visible(path: Path) -> bool:
@@ -100,32 +123,45 @@ def _nbgrader(root: Path, assignment: str, notebook: str) -> list[Submission]:
         folder = student_dir / assignment
         if not folder.is_dir():
             continue
-        student = _check_id(student_dir.name, student_dir)
+        student, notes = _student_id(student_dir.name, "folder")
         stamp = ""
         if (folder / "timestamp.txt").is_file():
-            stamp = (folder / "timestamp.txt").read_text(encoding="utf-8", errors="replace").strip()[:64]
+            stamp, trouble = read_timestamp(_read_small(folder / "timestamp.txt"))
+            notes += (trouble,) if trouble else ()
         label = f"{student}/{assignment}/{notebook}"
         candidates = _notebooks(folder)
         if (folder / notebook).is_file():
             path, problem = folder / notebook, ""
         elif len(candidates) == 1:
-            path, problem, label = candidates[0], "", f"{student}/{assignment}/{candidates[0].name}"
+            path, problem, label = candidates[0], "", f"{student}/{assignment}/{visible(candidates[0].name)}"
         elif not candidates:
             path, problem = None, f"no notebook was submitted (expected {notebook} in {student}/{assignment}/)"
         else:
-            names = ", ".join(p.name for p in candidates)
+            names = ", ".join(visible(p.name) for p in candidates)
             path, problem = None, f"{notebook} was not submitted and the folder holds several notebooks ({names}); submit one notebook named {notebook}"
-        found.append(Submission(student, path, label, stamp, problem))
+        found.append(Submission(student, path, label, stamp, problem, notes, source_name=visible(student_dir.name)))
     return found
 
 
+def _read_small(path: Path, limit: int = 4096) -> str:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(limit).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
 def _flat(root: Path) -> list[Submission]:
-    by_student: dict[str, Path] = {}
+    by_student: dict[str, Submission] = {}
     for path in _notebooks(root):
-        student = _check_id(student_id_from_filename(path.name), path)
+        student, notes = _student_id(student_id_from_filename(path.name), "file")
         if student in by_student:
             raise DiscoveryError(
-                f"two notebooks in {root} belong to student {student!r}: {by_student[student].name} and {path.name}; keep one of them"
+                f"two notebooks in {root} belong to student {student!r}: {by_student[student].source_name} and {visible(path.name)}; keep one of them"
             )
-        by_student[student] = path
-    return [Submission(student, path, path.name) for student, path in by_student.items()]
+        match = CANVAS.match(path.name[: -len(".ipynb")])
+        by_student[student] = Submission(
+            student, path, visible(path.name), notes=notes, source_name=visible(path.name),
+            lms_user_id=match["user"] if match else "", lms_late=bool(match and match["late"]),
+        )
+    return list(by_student.values())

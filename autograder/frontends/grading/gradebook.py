@@ -9,7 +9,13 @@ duedate, timestamp, student_id, last_name, first_name, email, raw_score,
 late_submission_penalty, score, max_score``), then one column per exercise
 id holding the points earned.  Rows are sorted by student id.  Numbers are
 written as Python writes floats (``3.0``), as nbgrader does; the hardened
-grader knows no names, e-mails or late penalties, so those are empty / 0.0.
+grader knows no names or e-mails, so those are empty.  ``late_submission_penalty``
+is course.yml's late penalty (:mod:`.late`), ``score`` the raw score minus it.
+
+Every text cell that a learner can influence (ids come from file names) is
+neutralised as OWASP recommends against CSV injection: a cell that starts
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+``'``, so no spreadsheet reads it as a formula (:func:`csv_safe`).
 
 Feedback is Markdown: the total, a table of exercises (status, points) and,
 for each exercise not passed, the learner-facing message.  Messages come
@@ -22,6 +28,14 @@ import csv
 import io
 from typing import Iterable
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value) -> str:
+    """A text cell no spreadsheet will run as a formula (OWASP: CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
 NBGRADER_COLUMNS = [
     "assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
     "raw_score", "late_submission_penalty", "score", "max_score",
@@ -32,17 +46,23 @@ def _num(x: float) -> str:
     return repr(float(round(float(x), 6)))
 
 
-def gradebook_csv(reports: Iterable[dict], *, assignment: str, exercise_ids: list[str], duedate: str | None = None, timestamps: dict[str, str] | None = None) -> str:
-    """The CSV text of the gradebook (see the module docstring)."""
+def gradebook_csv(reports: Iterable[dict], *, assignment: str, exercise_ids: list[str], duedate: str | None = None,
+                  timestamps: dict[str, str] | None = None, penalties: dict[str, float] | None = None) -> str:
+    """The CSV text of the gradebook (see the module docstring).
+
+    ``timestamps`` must hold validated dates only (:func:`.late.read_timestamp`).
+    """
     timestamps = timestamps or {}
+    penalties = penalties or {}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(NBGRADER_COLUMNS + list(exercise_ids))
     for report in sorted(reports, key=lambda r: r["student"]):
         by_id = {e["id"]: e for e in report["exercises"]}
+        penalty = float(penalties.get(report["student"], 0.0))
         writer.writerow([
-            assignment, duedate or "", timestamps.get(report["student"], ""), report["student"], "", "", "",
-            _num(report["score"]), _num(0.0), _num(report["score"]), _num(report["max_score"]),
+            csv_safe(assignment), csv_safe(duedate or ""), csv_safe(timestamps.get(report["student"], "")), csv_safe(report["student"]), "", "", "",
+            _num(report["score"]), _num(penalty), _num(max(0.0, float(report["score"]) - penalty)), _num(report["max_score"]),
             *[_num(by_id[e]["score"]) if e in by_id else "" for e in exercise_ids],
         ])
     return out.getvalue()
@@ -56,15 +76,29 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def feedback_markdown(report: dict, *, title: str | None = None) -> str:
-    """One student's feedback file (see the module docstring)."""
+def feedback_markdown(report: dict, *, title: str | None = None, late=None, notes: Iterable[str] = ()) -> str:
+    """One student's feedback file (see the module docstring).
+
+    ``late`` is the submission's :class:`.late.Lateness` (or None); ``notes`` what
+    discovery reported about the submission (an odd file name, a timestamp that is
+    not a date).
+    """
     assignment = report["assignment"]
     heading = f"{title} ({assignment})" if title and title != assignment else assignment
-    lines = [
-        f"# Feedback: {heading}",
-        "",
-        f"Student: {report['student']}  ",
-        f"Score: **{_points(report['score'])} / {_points(report['max_score'])}** points",
+    head = [f"Student: {_cell(report['student'])}"]
+    penalty = float(late.penalty) if late is not None else 0.0
+    if penalty > 0:
+        head.append(f"Score: **{_points(max(0.0, report['score'] - penalty))} / {_points(report['max_score'])}** points "
+                    f"({_points(report['score'])} earned, {_points(penalty)} late penalty)")
+    else:
+        head.append(f"Score: **{_points(report['score'])} / {_points(report['max_score'])}** points")
+    if late is not None and late.late:
+        head.append(f"Late: {late.describe()}")
+    head += [f"Note: {_cell(note)}" for note in notes]
+    if report.get("grader_error"):
+        head.append(f"Note: the grader failed on this notebook ({_cell(report['grader_error'])})")
+    lines = [f"# Feedback: {heading}", "", *[line + "  " for line in head[:-1]], head[-1]]
+    lines += [
         "",
         "| Exercise | Status | Points |",
         "|---|---|---|",

@@ -58,7 +58,7 @@ def run_dask(tasks: list[dict], *, scheduler, workers: int, on_result: Callable[
             report = future.result()
             future.release()
             on_result(report)
-            bar.update(1)
+            bar.update(report)
     except BaseException:
         try:
             client.cancel(futures)

@@ -16,15 +16,13 @@ import sys
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Callable
 
+from .progress import Progress
 from .work import Batch, Cancelled, grade_task
 
 
-def progress_bar(total: int, enabled: bool, desc: str = "grading"):
-    """A tqdm bar with rate and ETA on stderr; disabled when not shown on a terminal."""
-    from tqdm import tqdm
-
-    show = enabled and sys.stderr.isatty()
-    return tqdm(total=total, desc=desc, unit="nb", disable=not show, dynamic_ncols=True, smoothing=0.1)
+def progress_bar(total: int, enabled: bool, desc: str = "grading") -> Progress:
+    """Progress on stderr: tqdm's bar on a terminal, else one plain line per few submissions (:mod:`.progress`)."""
+    return Progress(total, enabled, desc=desc, stream=sys.stderr)
 
 
 def run_local(tasks: list[dict], *, workers: int, on_result: Callable[[dict], None], progress: bool = False) -> None:
@@ -41,7 +39,7 @@ def run_local(tasks: list[dict], *, workers: int, on_result: Callable[[dict], No
                 except Cancelled:
                     continue
                 on_result(report)
-                bar.update(1)
+                bar.update(report)
     except BaseException:
         batch.cancel()
         pool.shutdown(wait=True, cancel_futures=True)

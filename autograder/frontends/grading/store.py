@@ -3,21 +3,32 @@
 Layout (see :mod:`autograder.grading`)::
 
     OUTPUT/seed                   secret seed of the hidden checks (0600), drawn once
-    OUTPUT/reports/{student}.json one per graded submission
-    OUTPUT/feedback/{student}.md  one per graded submission
+    OUTPUT/reports/{name}.json    one per graded submission
+    OUTPUT/feedback/{name}.md     one per graded submission (and .html beside it)
+    OUTPUT/submissions.json       what discovery found per student (timestamp, LMS id, notes, notebook)
     OUTPUT/gradebook.csv          rebuilt at the end of every run
+
+``{name}`` is the student id when it makes a safe file name, else a safe
+name derived from it (:func:`safe_name`); the real id is always the report's
+``"student"``, and the gradebook's.
 
 Every file is written to a temporary file in the same folder, flushed to disk
 (fsync) and renamed over the final name, so a grader killed at any moment
 (even with SIGKILL) leaves either the old file or the new one.  The folders
 are private to the grader's user (0700, files 0600).  A submission
 counts as graded only when its report exists, parses, and belongs to this
-student and assignment; anything else is graded again on the next run.
+student and assignment; anything else is graded again on the next run.  A
+report of a grader failure (``"grader_error"``) is graded again on the next
+run once; when the grader fails a second time it is kept as it is (the
+report says so) so that one notebook the grader cannot handle is not graded
+again and again; ``--force`` regrades it.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path
@@ -28,6 +39,20 @@ SEED_FILE = "seed"
 REPORTS = "reports"
 FEEDBACK = "feedback"
 GRADEBOOK = "gradebook.csv"
+MANIFEST = "submissions.json"
+GRADER_ATTEMPTS = 2  # runs in which a grader failure is tried before it is kept
+NAME_BYTES = 120  # longest file-name stem: room for suffixes and atomic_write's temporary names
+_SAFE = re.compile(r"[^A-Za-z0-9._@+-]")
+
+
+def safe_name(student: str) -> str:
+    """A file-name stem for ``student``: the id itself when it is short and plain, else a
+    readable prefix of it plus a hash of the whole id (so two ids never share a name)."""
+    if student and not student.startswith((".", "-")) and not _SAFE.search(student) and len(student) <= NAME_BYTES:
+        return student
+    readable = _SAFE.sub("_", student).lstrip(".-")[:60] or "student"
+    digest = hashlib.sha256(student.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{readable}-{digest}"
 
 
 class StoreError(ValueError):
@@ -141,10 +166,29 @@ class Store:
 
     # -- reports -------------------------------------------------------------
     def report_path(self, student: str) -> Path:
-        return self.reports / f"{student}.json"
+        return self.reports / f"{safe_name(student)}.json"
 
     def feedback_path(self, student: str) -> Path:
-        return self.feedback / f"{student}.md"
+        return self.feedback / f"{safe_name(student)}.md"
+
+    def feedback_html_path(self, student: str) -> Path:
+        return self.feedback / f"{safe_name(student)}.html"
+
+    @property
+    def manifest(self) -> Path:
+        return self.root / MANIFEST
+
+    def load_manifest(self) -> dict[str, dict]:
+        """student -> what discovery recorded (see :func:`write_manifest`); {} when absent or unreadable."""
+        try:
+            data = json.loads(self.manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data.get("students", {}) if isinstance(data, dict) and isinstance(data.get("students"), dict) else {}
+
+    def write_manifest(self, assignment: str, submissions_root: str, entries: dict[str, dict]) -> None:
+        data = {"assignment": assignment, "submissions": submissions_root, "students": entries}
+        atomic_write(self.manifest, json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
 
     def has_reports(self) -> bool:
         return self.reports.is_dir() and any(p.suffix == ".json" for p in self.reports.iterdir())
@@ -157,16 +201,28 @@ class Store:
             return None
         if not isinstance(data, dict) or data.get("student") != student or data.get("assignment") != assignment:
             return None
-        if data.get("grader_error"):
-            return None  # the grader failed, not the learner: try again
+        if data.get("grader_error") and int(data.get("grader_attempts", 1) or 1) < GRADER_ATTEMPTS:
+            return None  # the grader failed, not the learner: try again (once; see the module docstring)
         try:
             Report.from_dict(data)
         except (KeyError, TypeError, ValueError):
             return None
         return data
 
-    def save(self, report: dict, feedback: str) -> None:
+    def previous_attempts(self, student: str) -> int:
+        """How many runs the grader already failed on ``student`` (0 when it never did)."""
+        try:
+            data = json.loads(self.report_path(student).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return 0
+        if not isinstance(data, dict) or data.get("student") != student or not data.get("grader_error"):
+            return 0
+        return int(data.get("grader_attempts", 1) or 1)
+
+    def save(self, report: dict, feedback: str, html: str | None = None) -> None:
         """Write one student's feedback, then report (the report marks it done)."""
         student = report["student"]
         atomic_write(self.feedback_path(student), feedback)
+        if html is not None:
+            atomic_write(self.feedback_html_path(student), html)
         atomic_write(self.report_path(student), dumps_report(report))

@@ -79,6 +79,8 @@ def _cell_timeout(course: Course) -> int:
 
 def _settings(course: Course) -> list[tuple[str, str, Any, str]]:
     """(section, trait, value, comment) of every setting except the course root."""
+    from ..grading.late import late_penalty_settings
+
     return [
         ("CourseDirectory", "course_id", course.id, "course.yml: id"),
         ("CourseDirectory", "source_directory", SOURCE_DIRECTORY, "instructor notebooks, with solutions and hidden tests"),
@@ -90,6 +92,7 @@ def _settings(course: Course) -> list[tuple[str, str, Any, str]]:
         ("Execute", "interrupt_on_timeout", True, None),
         ("Autograde", "autograde_preprocessors", AUTOGRADE_PREPROCESSORS,
          "nbgrader's list with Execute replaced: grading runs in autograder's sandbox, never in the learner's kernel"),
+        *late_penalty_settings(course),  # course.yml late: the same penalties as autograder grade (none when unset)
     ]
 
 
