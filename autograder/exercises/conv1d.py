@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import references as ref
 from ..engine.spec import BY_HAND_FORBIDDEN, Case, ErrorCase, Exercise, Misconception
-from .generators import matches_any, pairs_1d, same_values
+from .generators import long_pairs_1d, matches_any, pairs_1d, same_values
 
 ASSIGNMENT = "01-conv1d"
 LESSON_X, LESSON_H = [3, 4, 5], [2, 1, 0]
@@ -65,6 +65,7 @@ def _is_vector(value) -> bool:
 def _conv1d_hidden(rng: np.random.Generator) -> list[Case]:
     cases = [Case((x, h), label=label) for label, x, h in pairs_1d(rng)]
     cases.append(Case(([1, 2, 3], [0, 1]), label="plain Python lists"))
+    cases += [Case((x, h), label=label) for label, x, h in long_pairs_1d(rng)]
     return cases
 
 
@@ -120,7 +121,32 @@ def _mode_hidden(rng: np.random.Generator) -> list[Case]:
         for mode in MODES:
             if (n + MODES.index(mode)) % 2 == 0 or "longer" in label or "even" in label:
                 cases.append(Case((x, h, mode), label=f"mode '{mode}', {label}"))
+    for label, x, h in long_pairs_1d(rng):
+        for mode in MODES:
+            cases.append(Case((x, h, mode), label=f"mode '{mode}', {label}"))
     return cases
+
+
+def _valid_off_by_one(case, got) -> bool:
+    """'valid' one value too long or too short, cut from the full result."""
+    x, h = case.args[0], case.args[1]
+    mode = case.args[2] if len(case.args) > 2 else case.kwargs.get("mode", "full")
+    if mode != "valid" or not isinstance(got, np.ndarray) or got.ndim != 1:
+        return False
+    right = max(len(x), len(h)) - min(len(x), len(h)) + 1
+    if abs(got.size - right) != 1:
+        return False
+    full = ref.conv1d(x, h)
+    return any(np.allclose(full[start:start + got.size], got) for start in range(full.size - got.size + 1))
+
+
+VALID_OFF_BY_ONE = Misconception(
+    "valid-off-by-one",
+    "Your 'valid' result has one value too many or too few. Count the positions where the shorter sequence lies "
+    "entirely inside the longer one: the first starts at 0 and the last at (longer - shorter), so there are "
+    "longer - shorter + 1 of them (3 for the lesson's lengths 2 and 4).",
+    detect=_valid_off_by_one,
+)
 
 
 conv1d_mode = Exercise(
@@ -130,6 +156,7 @@ conv1d_mode = Exercise(
     names=("conv1d_mode",),
     signature="conv1d_mode(x, h, mode)",
     title="'full', 'same' and 'valid', exactly as numpy.convolve",
+    uses=("conv1d",),  # the lesson builds the three sizes from the full convolution
     reference=ref.conv1d_mode,
     visible=(
         Case((STEPS_X, STEPS_H, "full"), label="the lesson's 'full' example"),
@@ -164,6 +191,7 @@ conv1d_mode = Exercise(
             NO_FLIP.id, NO_FLIP.hint,
             detect=matches_any(lambda x, h, mode="full": _correlations(x, h, mode)),
         ),
+        VALID_OFF_BY_ONE,
     ),
     forbidden=BY_HAND_FORBIDDEN,
 )
@@ -178,6 +206,9 @@ def _length_hidden(rng: np.random.Generator) -> list[Case]:
         cases.append(Case((n, k, mode), label=f"mode '{mode}', {label}"))
     cases.append(Case((1, 1, "valid"), label="both lengths 1"))
     cases.append(Case((3, 9, "valid"), label="mode 'valid', the kernel longer than the signal"))
+    for mode in MODES:
+        n, k = int(rng.integers(65, 200)), int(rng.integers(2, 12))
+        cases.append(Case((n, k, mode), label=f"mode '{mode}', a signal longer than 64"))
     return cases
 
 
@@ -204,6 +235,13 @@ output_length = Exercise(
             "For 'valid' the shorter sequence slides inside the longer one, whichever of the two it is: "
             "use max(n, k) - min(n, k) + 1.",
             detect=lambda case, got: case.args[2] == "valid" and case.args[1] > case.args[0] and isinstance(got, (int, np.integer)) and got == case.args[0] - case.args[1] + 1,
+        ),
+        Misconception(
+            VALID_OFF_BY_ONE.id,
+            "Your 'valid' length is off by one. The shorter sequence can start at 0, 1, ..., up to "
+            "(longer - shorter): count those starting positions, the first one included.",
+            detect=lambda case, got: case.args[2] == "valid" and isinstance(got, (int, np.integer))
+            and abs(int(got) - ref.output_length(*case.args)) == 1,
         ),
     ),
 )

@@ -5,7 +5,8 @@ import numpy as np
 
 from .. import references as ref
 from ..engine.spec import BY_HAND_FORBIDDEN, Case, ErrorCase, Exercise, Misconception
-from .generators import KINDS, matches_any, pairs_2d, pick, values
+from . import conv2d_detect as wrong
+from .generators import KINDS, LARGE_KINDS, large_pairs_2d, large_shape, matches_any, pairs_2d, pick, values
 
 ASSIGNMENT = "02-conv2d"
 
@@ -26,38 +27,9 @@ SHIFT_RIGHT = [[0, 0, 0], [0, 0, 1], [0, 0, 0]]
 
 MODES = ("full", "same", "valid")
 BOUNDARIES = ref.BOUNDARIES
-#: numpy.pad's name for each boundary rule, and numpy's two rules that SciPy's names are confused with.
-NUMPY_MODE = {"fill": "constant", "symm": "symmetric", "wrap": "wrap"}
-OTHER_NUMPY_MODES = ("reflect", "edge")
-
-
-def _mode(args, kwargs, position: int, name: str, default: str) -> str:
-    return args[position] if len(args) > position else kwargs.get(name, default)
-
-
-def _turned(kernel, how: str) -> np.ndarray:
-    kernel = np.asarray(kernel)
-    return {"both": kernel[::-1, ::-1], "rows": kernel[::-1, :], "cols": kernel[:, ::-1]}[how]
 
 
 # ---------------------------------------------------------------- conv2d
-
-def _conv2d_not_flipped(image, kernel, mode="full"):
-    """Sliding the kernel as it is (cross-correlation), cut to the same size."""
-    return [ref.conv2d(image, _turned(kernel, "both"), mode)]
-
-
-def _conv2d_one_axis(image, kernel, mode="full"):
-    """The kernel reversed along one axis only (either one)."""
-    return [ref.conv2d(image, _turned(kernel, "rows"), mode), ref.conv2d(image, _turned(kernel, "cols"), mode)]
-
-
-def _same_left_aligned(image, kernel, mode="full"):
-    if mode != "same":
-        return None
-    h, w = np.shape(image)
-    return ref.conv2d(image, kernel, "full")[:h, :w]
-
 
 NO_FLIP = Misconception(
     "no-flip",
@@ -65,7 +37,7 @@ NO_FLIP = Misconception(
     "cross-correlation. Convolution pairs I[x - u, y - v] with g[u, v], so the kernel must be turned by "
     "180 degrees (rows reversed and columns reversed) before it slides. Check the first 'full' value: only the "
     "kernel's top-left entry g[0, 0] can meet the image's top-left pixel.",
-    detect=matches_any(_conv2d_not_flipped),
+    detect=matches_any(wrong.not_flipped),
 )
 
 FLIP_ONE_AXIS = Misconception(
@@ -74,7 +46,7 @@ FLIP_ONE_AXIS = Misconception(
     "row left as it is, or the other way round. Convolution does both, a 180-degree turn. Note that for a "
     "one-row kernel such as [[-1, 1]] reversing the order of the rows changes nothing: its columns are what "
     "needs reversing.",
-    detect=matches_any(_conv2d_one_axis),
+    detect=matches_any(wrong.one_axis),
 )
 
 SAME_LEFT_ALIGNED = Misconception(
@@ -82,7 +54,7 @@ SAME_LEFT_ALIGNED = Misconception(
     "For 'same' you kept the top-left corner of the full result. SciPy keeps a centred window instead: it "
     "starts (kh - 1) // 2 rows down and (kw - 1) // 2 columns across, so a 3x3 kernel loses one row and one "
     "column on every side of the full result.",
-    wrong=_same_left_aligned,
+    wrong=wrong.same_left_aligned,
 )
 
 
@@ -101,7 +73,27 @@ def _conv2d_hidden(rng: np.random.Generator) -> list[Case]:
                 cases.append(Case((image, kernel, mode), label=f"mode '{mode}', {label}"))
     image = values(rng, (4, 5), "neg").tolist()
     cases.append(Case((image, [[1, -2], [3, 0]]), label="plain Python lists, mode left at its default"))
+    for n, (label, image, kernel) in enumerate(large_pairs_2d(rng)):
+        for mode in (MODES[n], "valid") if n != 2 else MODES:
+            cases.append(Case((image, kernel, mode), label=f"mode '{mode}', {label}"))
     return cases
+
+
+VALID_OFF_BY_ONE = Misconception(
+    "valid-off-by-one",
+    "Your 'valid' result has a row or a column too many or too few. Along each axis the smaller input fits "
+    "inside the larger one at positions 0, 1, ..., (larger - smaller): that is |H - kh| + 1 rows and "
+    "|W - kw| + 1 columns (2 x 2 for the lesson's 3x3 image and 2x2 kernel).",
+    detect=wrong.valid_off_by_one,
+)
+
+SAME_FIRST_INPUT_SIZE = Misconception(
+    "same-first-input-size",
+    "Your 'same' result has the size of the larger input, as numpy.convolve's 'same' does in 1-D. SciPy's "
+    "convolve2d, which this function follows, keeps the size of its FIRST input, the image, even when the kernel "
+    "is larger: cut an H x W window from the full result, starting (kh - 1) // 2 rows and (kw - 1) // 2 columns in.",
+    detect=wrong.same_larger_size,
+)
 
 
 conv2d = Exercise(
@@ -136,29 +128,16 @@ conv2d = Exercise(
         ErrorCase(([[1, 2, 3, 4]], [[1], [2]], "valid"), label="'valid' when neither input fits inside the other"),
         ErrorCase((LESSON_I, G1, "middle"), label="an unknown mode"),
     ),
-    misconceptions=(NO_FLIP, FLIP_ONE_AXIS, SAME_LEFT_ALIGNED),
+    misconceptions=(NO_FLIP, FLIP_ONE_AXIS, SAME_LEFT_ALIGNED, VALID_OFF_BY_ONE, SAME_FIRST_INPUT_SIZE),
     forbidden=BY_HAND_FORBIDDEN,
 )
 
 
 # ---------------------------------------------------------------- neighbourhood
 
-def _near(value, target: float) -> bool:
-    try:
-        return bool(np.isclose(float(value), target, rtol=1e-6, atol=1e-6))
-    except (TypeError, ValueError):
-        return False
-
-
-def _sum_with(turn: str | None) -> float:
-    """The neighbourhood times the filter, position by position, the filter turned as asked."""
-    kernel = np.asarray(NOTES_FILTER) if turn is None else _turned(NOTES_FILTER, turn)
-    return float(np.sum(np.asarray(NEIGHBOURHOOD) * kernel))
-
-
-_PLAIN = _sum_with(None)
-_TURNED = _sum_with("both")
-_ONE_AXIS = (_sum_with("rows"), _sum_with("cols"))
+_PLAIN = wrong.product_sum(NEIGHBOURHOOD, NOTES_FILTER, None)
+_TURNED = wrong.product_sum(NEIGHBOURHOOD, NOTES_FILTER, "both")
+_ONE_AXIS = (wrong.product_sum(NEIGHBOURHOOD, NOTES_FILTER, "rows"), wrong.product_sum(NEIGHBOURHOOD, NOTES_FILTER, "cols"))
 
 neighbourhood = Exercise(
     id="neighbourhood",
@@ -167,6 +146,7 @@ neighbourhood = Exercise(
     names=("pixel_as_in_notes", "pixel_true_convolution"),
     title="The Keras notes' 3x3 neighbourhood: what the notes compute, and true convolution",
     values={"pixel_as_in_notes": 577.0, "pixel_true_convolution": 732.0},
+    on_paper=True,
     misconceptions=(
         Misconception(
             "no-flip",
@@ -175,13 +155,13 @@ neighbourhood = Exercise(
             "belongs in pixel_as_in_notes. A true convolution first turns the filter by 180 degrees (the top-left "
             "entry trades places with the bottom-right one, the centre stays) and only then multiplies position by "
             "position; that belongs in pixel_true_convolution.",
-            detect=lambda _, got: _near(got["pixel_true_convolution"], _PLAIN) or _near(got["pixel_as_in_notes"], _TURNED),
+            detect=lambda _, got: wrong.near(got["pixel_true_convolution"], _PLAIN) or wrong.near(got["pixel_as_in_notes"], _TURNED),
         ),
         Misconception(
             "flip-one-axis",
             "pixel_true_convolution looks like the filter reversed along one axis only. Turning it by 180 degrees "
             "reverses both the order of its rows and the order of its columns: the corner -1 ends up where -3 was.",
-            detect=lambda _, got: any(_near(got["pixel_true_convolution"], v) for v in _ONE_AXIS),
+            detect=lambda _, got: any(wrong.near(got["pixel_true_convolution"], v) for v in _ONE_AXIS),
         ),
     ),
 )
@@ -189,40 +169,20 @@ neighbourhood = Exercise(
 
 # ---------------------------------------------------------------- pad2d
 
-def _padded_other_ways(image, pad, boundary="fill"):
-    """numpy.pad with every rule except the one asked for."""
-    image = np.asarray(image)
-    wanted = NUMPY_MODE.get(boundary)
-    out = []
-    for mode in tuple(NUMPY_MODE.values()) + OTHER_NUMPY_MODES:
-        if mode != wanted:
-            try:
-                out.append(np.pad(image, pad, mode))
-            except ValueError:
-                pass
-    return out
-
-
 WRONG_BOUNDARY_PAD = Misconception(
     "wrong-boundary",
     "The padding follows a different boundary rule than the one asked for. 'fill' puts zeros around the "
     "image; 'symm' mirrors it with the edge value repeated (numpy.pad's 'symmetric', not 'reflect', which "
     "skips the edge); 'wrap' continues with the opposite side of the image, as if it were tiled.",
-    detect=matches_any(_padded_other_ways),
+    detect=matches_any(wrong.padded_other_ways),
 )
-
-
-def _one_sided(case, got) -> bool:
-    image, pad = case.args[0], case.args[1]
-    h, w = np.shape(image)
-    return isinstance(got, np.ndarray) and got.ndim == 2 and pad > 0 and got.shape == (h + pad, w + pad)
 
 
 PADDING_ONE_SIDE = Misconception(
     "padding-one-side",
     "The result grew by pad rows and pad columns, not 2 * pad: you padded only one side of each axis. "
     "Every side gets pad new rows or columns: top and bottom, left and right.",
-    detect=_one_sided,
+    detect=wrong.one_sided,
 )
 
 
@@ -247,6 +207,10 @@ def _pad_hidden(rng: np.random.Generator) -> list[Case]:
     for boundary in ("symm", "wrap"):
         cases.append(Case((image, 5, boundary), label=f"boundary '{boundary}', pad larger than the image"))
     cases.append(Case((values(rng, (3, 4), "float"), 0, pick(rng, list(BOUNDARIES))), label="pad 0: a copy of the image"))
+    for boundary, kind in zip(BOUNDARIES, ("big", "uint8", "big")):
+        shape, pad = large_shape(rng), int(rng.integers(2, 6))
+        cases.append(Case((values(rng, shape, kind), pad, boundary),
+                          label=f"boundary '{boundary}', pad {pad}, a {shape[0]}x{shape[1]} image, {LARGE_KINDS[kind]}"))
     return cases
 
 
@@ -280,35 +244,20 @@ pad2d = Exercise(
         ErrorCase(([[1, 2], [3, 4]], -1, "fill"), label="a negative pad"),
     ),
     misconceptions=(WRONG_BOUNDARY_PAD, PADDING_ONE_SIDE),
+    # By hand: the point is the index arithmetic of each rule, not numpy.pad's names for them.
+    forbidden=BY_HAND_FORBIDDEN + ("numpy.pad",),
 )
 
 
 # ---------------------------------------------------------------- conv2d_same
-
-def _same_other_boundaries(image, kernel, boundary="fill"):
-    """The kernel applied after padding with every rule except the one asked for."""
-    image, kernel = np.asarray(image), np.asarray(kernel)
-    ph, pw = kernel.shape[0] // 2, kernel.shape[1] // 2
-    wanted = NUMPY_MODE.get(boundary)
-    out = []
-    for mode in tuple(NUMPY_MODE.values()) + OTHER_NUMPY_MODES:
-        if mode != wanted:
-            try:
-                out.append(ref.conv2d(np.pad(image, ((ph, ph), (pw, pw)), mode), kernel, "valid"))
-            except ValueError:
-                pass
-    return out
-
-
-def _same_not_flipped(image, kernel, boundary="fill"):
-    return [ref.conv2d_same(image, _turned(kernel, "both"), boundary)]
-
 
 def _same_hidden(rng: np.random.Generator) -> list[Case]:
     cases = []
     for n, (label, image, kernel) in enumerate(pairs_2d(rng, odd_kernels=True)):
         for boundary in (BOUNDARIES[n % 3], BOUNDARIES[(n + 1) % 3]):
             cases.append(Case((image, kernel, boundary), label=f"boundary '{boundary}', {label}"))
+    for boundary, (label, image, kernel) in zip(BOUNDARIES, large_pairs_2d(rng, odd_kernels=True)):
+        cases.append(Case((image, kernel, boundary), label=f"boundary '{boundary}', {label}"))
     return cases
 
 
@@ -343,11 +292,11 @@ conv2d_same = Exercise(
             "The values away from the border are right, but the border follows a different rule than the one "
             "asked for (or none at all). Pad the image with the requested rule first, 'fill' with zeros, 'symm' "
             "mirrored with the edge repeated, 'wrap' with the opposite side, and only then slide the kernel.",
-            detect=matches_any(_same_other_boundaries),
+            detect=matches_any(wrong.same_other_boundaries),
         ),
         Misconception(NO_FLIP.id, NO_FLIP.hint.replace(" Check the first 'full' value: only the kernel's top-left entry "
                                                         "g[0, 0] can meet the image's top-left pixel.", ""),
-                      detect=matches_any(_same_not_flipped)),
+                      detect=matches_any(wrong.same_not_flipped)),
     ),
     forbidden=BY_HAND_FORBIDDEN,
 )

@@ -4,7 +4,10 @@ Every generator takes the seeded ``numpy.random.Generator`` of one exercise
 (see :func:`autograder.engine.evaluate.case_rng`) and returns inputs that
 cover the catalog's ground: odd and even sizes, a kernel longer than the
 signal, size-1 edges, negative and float values, integer dtypes including
-``uint8`` (large enough to wrap around if computed in ``uint8``).
+``uint8`` (large enough to wrap around if computed in ``uint8``), and sizes
+beyond the small worked examples (signals longer than 64 samples, images
+larger than 32x32), kept small enough that a learner's plain Python loops
+finish well within the exercise's time limit.
 """
 from __future__ import annotations
 
@@ -19,6 +22,14 @@ KINDS = {
     "float": "float values",
     "uint8": "uint8 values",
 }
+#: Value kinds of the large hidden cases: integers that overflow uint8 arithmetic.
+LARGE_KINDS = {
+    "big": "int64 values from -3000 to 3000",
+    "uint8": "uint8 values",
+}
+#: Lengths of the long 1-D signals and sides of the large images.
+LONG_1D = (70, 101)
+LARGE_ROWS, LARGE_COLS = (33, 38), (38, 45)
 
 
 def values(rng: np.random.Generator, shape, kind: str) -> np.ndarray:
@@ -31,7 +42,38 @@ def values(rng: np.random.Generator, shape, kind: str) -> np.ndarray:
         return np.round(rng.normal(0.0, 3.0, size=shape), 3)
     if kind == "uint8":
         return rng.integers(100, 256, size=shape).astype(np.uint8)
+    if kind == "big":
+        return rng.integers(-3000, 3001, size=shape).astype(np.int64)
     raise ValueError(f"unknown kind {kind!r}")
+
+
+def large_shape(rng: np.random.Generator) -> tuple[int, int]:
+    """An image shape beyond 32x32 (33 to 37 rows, 38 to 44 columns)."""
+    return int(rng.integers(*LARGE_ROWS)), int(rng.integers(*LARGE_COLS))
+
+
+def long_pairs_1d(rng: np.random.Generator) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(label, signal, kernel) pairs with a signal (or kernel) longer than 64 samples."""
+    n, m = (int(v) for v in rng.integers(*LONG_1D, size=2))
+    return [
+        (f"a long signal ({n} samples), {LARGE_KINDS['big']}", values(rng, n, "big"), values(rng, int(rng.integers(3, 10)), "big")),
+        (f"a long signal ({m} samples) and kernel, {LARGE_KINDS['uint8']}", values(rng, m, "uint8"), values(rng, int(rng.integers(4, 12)), "uint8")),
+        (f"a kernel of {n} samples, longer than the signal, {LARGE_KINDS['big']}", values(rng, int(rng.integers(5, 12)), "big"), values(rng, n, "big")),
+    ]
+
+
+def large_pairs_2d(rng: np.random.Generator, *, odd_kernels: bool = False) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(label, image, kernel) pairs with images larger than 32x32, in int64 and uint8.
+
+    ``odd_kernels`` keeps kernel sides odd.
+    """
+    kernels = [(3, 3), (4, 5), (5, 3)] if not odd_kernels else [(3, 3), (5, 5), (5, 3)]
+    out = []
+    for kind, kernel_shape in zip(("big", "uint8", "big"), kernels):
+        shape = large_shape(rng)
+        label = f"a {shape[0]}x{shape[1]} image, {kernel_shape[0]}x{kernel_shape[1]} kernel, {LARGE_KINDS[kind]}"
+        out.append((label, values(rng, shape, kind), values(rng, kernel_shape, kind)))
+    return out
 
 
 def pairs_1d(rng: np.random.Generator) -> list[tuple[str, np.ndarray, np.ndarray]]:

@@ -132,4 +132,28 @@ def output_length(n, k, mode="full"):
         return n - k + 1
     raise ValueError("unknown mode")
 '''),
+    Plant("conv1d_mode", "valid-off-by-one", '''
+def conv1d_mode(x, h, mode="full"):
+    if mode not in ("full", "same", "valid"):
+        raise ValueError("unknown mode")
+    full = conv1d(x, h)
+    short, long_ = min(len(x), len(h)), max(len(x), len(h))
+    if mode == "full":
+        return full
+    if mode == "same":
+        start = (short - 1) // 2
+        return full[start:start + long_]
+    # the positions where the short one lies inside: from short to long (one too few)
+    return full[short:long_]
+'''),
+    Plant("output_length", "valid-off-by-one", '''
+def output_length(n, k, mode="full"):
+    if mode == "full":
+        return n + k - 1
+    if mode == "same":
+        return max(n, k)
+    if mode == "valid":
+        return max(n, k) - min(n, k)
+    raise ValueError("unknown mode")
+'''),
 ]

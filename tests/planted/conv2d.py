@@ -88,6 +88,25 @@ PLANTS = [
         for v in range(kw):
             full[u:u + h, v:v + w] += kernel[u, v] * image
 ''' + _CUT),
+    Plant("conv2d", "valid-off-by-one", _CONV2D_HEAD + _SLIDE.format(kernel="kernel[::-1, ::-1]") + '''
+    if mode == "full":
+        return full
+    if mode == "same":
+        top, left = (kh - 1) // 2, (kw - 1) // 2
+        return full[top:top + h, left:left + w]
+    # from where the smaller one is fully inside to where it starts to leave
+    return full[min(h, kh):max(h, kh), min(w, kw):max(w, kw)]
+'''),
+    Plant("conv2d", "same-first-input-size", _CONV2D_HEAD + _SLIDE.format(kernel="kernel[::-1, ::-1]") + '''
+    if mode == "full":
+        return full
+    if mode == "same":
+        # as np.convolve: as large as the larger input, centred
+        rows, cols = max(h, kh), max(w, kw)
+        top, left = (min(h, kh) - 1) // 2, (min(w, kw) - 1) // 2
+        return full[top:top + rows, left:left + cols]
+    return full[min(h, kh) - 1:max(h, kh), min(w, kw) - 1:max(w, kw)]
+'''),
     Plant("conv2d", "forbidden-call", '''
 from scipy import signal
 
@@ -96,13 +115,14 @@ def conv2d(image, kernel, mode="full"):
 ''', status="forbidden"),
     # ---------------------------------------------------------------- neighbourhood
     Plant("neighbourhood", "no-flip", _NEIGHBOURHOOD + '''
-pixel_as_in_notes = np.sum(neighbourhood_3x3 * notes_filter)
-# the filter is symmetric enough, isn't it?
-pixel_true_convolution = np.sum(neighbourhood_3x3 * notes_filter)
+pixel_as_in_notes = 577
+# the same sum: the filter is symmetric enough, isn't it?
+pixel_true_convolution = 577
 '''),
     Plant("neighbourhood", "flip-one-axis", _NEIGHBOURHOOD + '''
-pixel_as_in_notes = np.sum(neighbourhood_3x3 * notes_filter)
-pixel_true_convolution = np.sum(neighbourhood_3x3 * np.fliplr(notes_filter))
+pixel_as_in_notes = 577
+# the filter mirrored left to right: -2 0 -1 / -1.5 4.5 0.5 / -3 2 1.5
+pixel_true_convolution = 1014
 '''),
     Plant("neighbourhood", "not-implemented", _NEIGHBOURHOOD + '''
 # YOUR CODE HERE
@@ -110,9 +130,28 @@ raise NotImplementedError()
 ''', status="not-implemented"),
     # ---------------------------------------------------------------- pad2d
     Plant("pad2d", "wrong-boundary", _PAD2D_HEAD + '''
-    modes = {"fill": "constant", "symm": "reflect", "wrap": "wrap"}  # symm = mirror = reflect
-    return np.pad(image, pad, mode=modes[boundary])
+    h, w = image.shape
+    if boundary == "fill":
+        out = np.zeros((h + 2 * pad, w + 2 * pad), dtype=image.dtype)
+        out[pad:pad + h, pad:pad + w] = image
+        return out
+
+    def source(n):
+        position = np.arange(-pad, n + pad)
+        if boundary == "wrap":
+            return position % n
+        # a mirror: c b | a b c | b a (the edge value is the mirror's axis)
+        if n == 1:
+            return np.zeros_like(position)
+        folded = position % (2 * n - 2)
+        return np.where(folded < n, folded, 2 * n - 2 - folded)
+
+    return image[np.ix_(source(h), source(w))]
 '''),
+    Plant("pad2d", "forbidden-call", _PAD2D_HEAD + '''
+    modes = {"fill": "constant", "symm": "symmetric", "wrap": "wrap"}
+    return np.pad(image, pad, mode=modes[boundary])
+''', status="forbidden"),
     Plant("pad2d", "padding-one-side", _PAD2D_HEAD + '''
     h, w = image.shape
     rows = np.arange(h + pad)
