@@ -10,17 +10,17 @@ from pathlib import Path
 from typing import Iterable
 
 from .course import Course, load_course
-from .engine.evaluate import ERROR, ExerciseResult, Prepared, evaluate, prepare
-from .engine.spec import Exercise
+from .engine.evaluate import ERROR, ExerciseResult, Prepared, evaluate, evaluation_order, prepare
+from .engine.spec import CreditWeights, Exercise
 from .exercises import for_assignment
 from .notebook.load import NotebookError, Program, load_program
 from .report import Report
 from .sandbox.session import Limits, Session
 
 
-def prepare_assignment(exercises: Iterable[Exercise], seed: int) -> dict[str, Prepared]:
-    """Right answers of every check, computed once per seed (trusted side)."""
-    return {ex.id: prepare(ex, seed=seed) for ex in exercises}
+def prepare_assignment(exercises: Iterable[Exercise], seed: int, weights: CreditWeights | None = None) -> dict[str, Prepared]:
+    """Right answers of every check, computed once per seed (trusted side); ``weights``: course.yml's split of points."""
+    return {ex.id: prepare(ex, seed=seed, weights=weights) for ex in exercises}
 
 
 def grade_program(program: Program, prepared: dict[str, Prepared], *, limits: Limits, files: dict[str, bytes], session_factory=Session) -> dict[str, ExerciseResult]:
@@ -31,16 +31,24 @@ def grade_program(program: Program, prepared: dict[str, Prepared], *, limits: Li
     """
     results: dict[str, ExerciseResult] = {}
     with session_factory(program, limits, files) as session:
-        for exercise_id, prep in prepared.items():
+        for exercise_id in evaluation_order(prepared):  # an exercise after those it uses (conv1d before conv1d_mode)
             timeout = max(0.0, min(limits.exercise_timeout, session.remaining()))
-            results[exercise_id] = evaluate(prep, session, timeout=timeout)
+            results[exercise_id] = evaluate(prepared[exercise_id], session, timeout=timeout, earlier=results)
         problems = session.cell_problems()
     if problems:
         note = "\nNotes on your notebook: " + "; ".join(problems[:5])
         for result in results.values():
             if result.status == ERROR and note not in result.feedback:
                 result.feedback += note
-    return results
+    return {exercise_id: results[exercise_id] for exercise_id in prepared}
+
+
+def course_weights(course: Course) -> CreditWeights:
+    """course.yml's ``grading.weights``, validated (a clear CourseError otherwise)."""
+    from .course import CourseError
+    from .exercises import registry
+
+    return CreditWeights.parse(course.grading.get("weights"), f"{course.path}: grading.weights", known=registry(), error=CourseError)
 
 
 def unreadable(exercises: Iterable[Exercise], reason: str) -> dict[str, ExerciseResult]:
@@ -61,7 +69,7 @@ def check_notebook(path: str | Path, *, course: Course | None = None, assignment
     if program is None:
         results = unreadable(exercises, reason)
     else:
-        prepared = prepared or prepare_assignment(exercises, course.seed if seed is None else seed)
+        prepared = prepared or prepare_assignment(exercises, course.seed if seed is None else seed, course_weights(course))
         limits = limits or Limits.from_settings(course.grading)
         results = grade_program(program, prepared, limits=limits, files=course.data_files(info.id))
     report = Report(str(path), info.id)

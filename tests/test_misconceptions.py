@@ -8,10 +8,13 @@ check cells use.
 """
 from __future__ import annotations
 
+import linecache
+
 import numpy as np
 import pytest
 
 from autograder.pipeline import check_notebook
+from autograder.report import points_earned
 from autograder.engine.evaluate import evaluate, prepare
 from autograder.exercises import registry
 from autograder.frontends.inline import InProcessCaller
@@ -50,7 +53,11 @@ def test_planted_misconception_is_named(assignment, plant, course, prepared, tmp
     by_id = {e.id: e for e in report.exercises}
     entry = by_id[plant.exercise]
     assert (entry.status, entry.misconception) == (plant.status, plant.misconception), entry.feedback
-    assert entry.score == 0
+    # Partial credit: what a plant gets right still counts, but a named mistake never earns full marks,
+    # and a forbidden call or an unwritten function earns nothing.
+    assert entry.score < entry.max_score, entry
+    if plant.status in ("forbidden", "not-implemented"):
+        assert entry.score == 0, entry
     if plant.misconception not in ("not-implemented", "forbidden-call", "timeout"):
         assert f"[{plant.misconception}]" in entry.feedback
     others = {e.id: e.status for e in report.exercises if e.id != plant.exercise and e.status != "passed"}
@@ -95,14 +102,22 @@ def test_in_notebook_check_gives_the_same_verdict(assignment, plant, course, pre
     monkeypatch.chdir(tmp_path)
     namespace: dict = {"__name__": "__main__"}
     for cell in load_program(notebook).cells:
-        exec(compile(cell.code, f"<cell {cell.index}>", "exec"), namespace)  # trusted: our own plants
+        # As a kernel (and the sandbox) does, keep each cell's source for tracebacks: messages quote the failing line.
+        filename = f"<cell {cell.index}>"
+        linecache.cache[filename] = (len(cell.code), None, cell.code.splitlines(True), filename)
+        exec(compile(cell.code, filename, "exec"), namespace)  # trusted: our own plants
     # As the notebook's check cell runs it: check(id), then check(id, hidden=True).
     exercise, caller = registry()[plant.exercise], InProcessCaller(namespace)
-    inline = evaluate(prepare(exercise, seed=course.seed, visible=True, hidden=False), caller, timeout=5)
-    if inline.status == "passed":
-        inline = evaluate(prepare(exercise, seed=course.seed, visible=False, hidden=True), caller, timeout=5)
+    phased = evaluate(prepare(exercise, seed=course.seed, visible=True, hidden=False), caller, timeout=5)
+    if phased.status == "passed":
+        phased = evaluate(prepare(exercise, seed=course.seed, visible=False, hidden=True), caller, timeout=5)
     sandboxed = {e.id: e for e in check_notebook(notebook, course=course, assignment=assignment, prepared=prepared(assignment), limits=FAST).exercises}[plant.exercise]
+    assert (phased.status, phased.misconception) == (sandboxed.status, sandboxed.misconception)
+    # Every check at once, with the same prepared cases: the same message and the same points.
+    inline = evaluate(prepared(assignment)[plant.exercise], caller, timeout=5)
+    points = course.assignment(assignment).points[plant.exercise]
     assert (inline.status, inline.misconception, inline.feedback) == (sandboxed.status, sandboxed.misconception, sandboxed.feedback)
+    assert points_earned(inline, points) == sandboxed.score
 
 
 def test_every_declared_misconception_is_planted():

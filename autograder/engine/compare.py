@@ -211,7 +211,21 @@ def _compare_array(expected: np.ndarray, got: Any, *, tol: Tolerance, reveal: st
     count = f"{wrong} of {expected.size} values differ" if expected.size > 1 else "the value differs"
     how = "" if exact else f" ({tol.describe()})"
     lines = []
-    if reveal == "full":
+    if render.is_large(expected) or render.is_large(got):
+        # Too many values to read: shape, dtype and a window around the first difference.
+        # Hidden cases show the learner's own values only (and the expected one at the first difference).
+        slices = render.window_slices(expected.shape, first)
+        label = render.window_label(slices)
+        if reveal == "full":
+            lines.append(f"expected: {render.outline(expected)}; got: {render.outline(got)}")
+            lines.append(f"expected{label}:")
+            lines += ["    " + row for row in render.window(expected, slices)]
+            lines.append(f"got{label}:")
+            lines += ["    " + row for row in render.window(got, slices)]
+        else:
+            lines.append(f"got: {render.outline(got)}; around the first difference, got{label}:")
+            lines += ["    " + row for row in render.window(got, slices)]
+    elif reveal == "full":
         lines.append(f"expected: {_show(expected, 400)}")
         lines.append(f"got:      {_show(got, 400)}")
     at = f" at index {position}" if position else ""

@@ -1,19 +1,27 @@
 """Run one exercise's declaration against learner code and explain the verdict.
 
 The pipeline for one exercise: look the names up -> static forbidden-call
-check -> call the function on every prepared case -> compare -> diagnose the
-first failure (misconceptions) -> one :class:`ExerciseResult`.  This module is
+check -> call the function on every prepared case -> compare every answer ->
+diagnose (misconceptions) -> one :class:`ExerciseResult`.  This module is
 trusted code; it sees learner results only as decoded plain data.
+
+Every check is judged, and the verdict credits what is right: the result
+carries the fraction of the exercise's points earned, split over kinds of
+check (worked examples, hidden values, bad input, the by-hand rule; see
+:class:`~autograder.engine.spec.CreditWeights`), and a feedback that says what
+passed, then each kind of failure with its first example, most useful first.
+:func:`autograder.report.points_earned` turns the fraction into points.
 """
 from __future__ import annotations
 
+import ast
 import contextlib
 import re
 import tempfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -22,7 +30,7 @@ from .codec import roundtrip
 from .compare import Mismatch, compare
 from .forbidden import parse_cells, static_findings
 from .outcome import Call, Caller, NameInfo, Outcome, WorkPath
-from .spec import UNSET, Case, ErrorCase, Exercise, InputFile
+from .spec import FORBIDDEN_HINT, FORBIDDEN_HINTS, UNSET, Case, CreditWeights, ErrorCase, Exercise, InputFile, resolve_weights
 
 PASSED, FAILED, ERROR, TIMEOUT, MISSING, FORBIDDEN, NOT_IMPLEMENTED = (
     "passed", "failed", "error", "timeout", "missing", "forbidden", "not-implemented",
@@ -35,14 +43,31 @@ _GENERIC_HINTS = {
     "modifies-input": "Your function changed an array or list it was given. The caller still needs it: work on a copy (for example `x = np.array(x, dtype=float)` or `items = list(items)`) instead of changing the argument.",
     "uint8-wraparound": "The input is uint8, whose values wrap around past 255 (250 + 10 gives 4). Convert to a wider type (np.int64 or float) before multiplying and adding.",
     "timeout": "Look for a loop whose end condition is never reached, or work that grows much faster than the input.",
-    "forbidden-call": "This exercise is about doing the computation yourself: replace the library call by your own loops or slicing (for a gradient, write out its formula).",
     "not-implemented": "Replace `raise NotImplementedError()` with your code, then run the cell.",
+    "not-on-paper": "This answer is worked out by hand: apply the formula on paper, then write down the numbers you get.",
+}
+
+#: The kind of credit (see spec.CREDIT_KINDS) each kind of check counts towards.
+CREDIT_KIND = {"visible": "examples", "hidden": "hidden", "error": "errors"}
+_NOUNS = {
+    "examples": ("worked example", "worked examples"),
+    "hidden": ("hidden check", "hidden checks"),
+    "errors": ("check", "checks"),
+    "values": ("value", "values"),
 }
 
 
 @dataclass
 class ExerciseResult:
-    """The verdict on one exercise, ready for every report format."""
+    """The verdict on one exercise, ready for every report format.
+
+    ``fraction`` is the share of the exercise's points earned (0 to 1; 1
+    exactly when passed), ``breakdown`` what passed per kind of check:
+    ``{"examples": {"passed": 2, "total": 2}, "hidden": {...}, "errors": {...},
+    "by_hand": {...}}`` for functions, ``{"values": {...}}`` for values.
+    Points come from :func:`autograder.report.points_earned`, the one place
+    that turns a result into points.
+    """
 
     id: str
     status: str
@@ -50,6 +75,15 @@ class ExerciseResult:
     misconception: str | None = None
     checks_passed: int = 0
     checks_total: int = 0
+    fraction: float = 0.0
+    breakdown: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: the learner's function graded (function exercises), for the exercises that use it
+    function: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status == PASSED:
+            self.fraction = 1.0
+        self.fraction = min(1.0, max(0.0, float(self.fraction)))
 
     @property
     def passed(self) -> bool:
@@ -75,12 +109,15 @@ class Prepared:
 
     Batch grading prepares each exercise once and evaluates every submission
     against it; wrong-implementation outputs are cached here as they are needed.
+    ``weights`` splits the exercise's points over kinds of check.
     """
 
     exercise: Exercise
     checks: list[Check]
     seed: int
+    weights: dict[str, float] = field(default_factory=dict)
     _wrong: dict[tuple[int, str], Any] = field(default_factory=dict)
+    _bad_input_only: dict[str, bool] = field(default_factory=dict)
 
     def wrong_output(self, index: int, misconception) -> Any:
         key = (index, misconception.id)
@@ -93,14 +130,44 @@ class Prepared:
                 self._wrong[key] = UNSET
         return self._wrong[key]
 
+    def about_bad_input(self, misconception) -> bool:
+        """Is ``misconception`` a mistake about bad input only?
+
+        True when its wrong implementation gives the right answer on every
+        valid input of these checks: then what it gets wrong can only show on
+        bad input (int() of a negative quotient turns "no window fits" into 1).
+        Only such a misconception may be named on a bad-input check.
+        """
+        if misconception.id not in self._bad_input_only:
+            verdict = misconception.wrong is not None
+            seen = 0
+            for index, check in enumerate(self.checks):
+                if not verdict:
+                    break
+                if check.kind == "error" or check.case.judge is not None:
+                    continue
+                wrong = self.wrong_output(index, misconception)
+                try:
+                    verdict = wrong is not UNSET and compare(check.expected, wrong, returns="any", tol=self.exercise.tolerance) is None
+                except TypeError:
+                    verdict = False
+                seen += 1
+            self._bad_input_only[misconception.id] = verdict and seen > 0
+        return self._bad_input_only[misconception.id]
+
 
 def case_rng(seed: int, exercise_id: str) -> np.random.Generator:
     """The generator of an exercise's hidden cases: one stream per (seed, exercise)."""
     return np.random.default_rng([seed & 0xFFFFFFFF, zlib.crc32(exercise_id.encode())])
 
 
-def prepare(ex: Exercise, *, seed: int, visible: bool = True, hidden: bool = True) -> Prepared:
-    """Collect the checks of ``ex`` and compute their right answers."""
+def prepare(ex: Exercise, *, seed: int, visible: bool = True, hidden: bool = True, weights: CreditWeights | Mapping[str, float] | None = None) -> Prepared:
+    """Collect the checks of ``ex`` and compute their right answers.
+
+    ``weights``: course.yml's :class:`~autograder.engine.spec.CreditWeights`
+    (or the resolved weights of this exercise); the engine's defaults and the
+    exercise's declaration when None.
+    """
     checks: list[Check] = []
     if visible:
         checks += [Check(c, "visible") for c in ex.visible]
@@ -118,7 +185,30 @@ def prepare(ex: Exercise, *, seed: int, visible: bool = True, hidden: bool = Tru
                     check.expected = ex.reference(*resolve(check.case.args, folder), **resolve(check.case.kwargs, folder))
                 if ex.observe is not None and check.case.expected is UNSET:
                     check.expected = roundtrip(check.expected)
-    return Prepared(ex, checks, seed)
+    if isinstance(weights, CreditWeights) or weights is None:
+        resolved = resolve_weights(ex, weights)
+    else:
+        resolved = dict(weights)
+    return Prepared(ex, checks, seed, resolved)
+
+
+def evaluation_order(prepared: Mapping[str, Prepared]) -> list[str]:
+    """The exercise ids of ``prepared`` with every exercise after those it uses (stable otherwise)."""
+    order: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(exercise_id: str) -> None:
+        if exercise_id in order or exercise_id in visiting:
+            return
+        visiting.add(exercise_id)
+        for used in prepared[exercise_id].exercise.uses:
+            if used in prepared:
+                visit(used)
+        order.append(exercise_id)
+
+    for exercise_id in prepared:
+        visit(exercise_id)
+    return order
 
 
 @contextlib.contextmanager
@@ -181,8 +271,13 @@ def _missing(ex: Exercise, name: str, info: NameInfo) -> ExerciseResult:
     )
 
 
-def evaluate(prepared: Prepared, caller: Caller, *, timeout: float) -> ExerciseResult:
-    """Grade one exercise through ``caller`` (see :mod:`autograder.engine.outcome`)."""
+def evaluate(prepared: Prepared, caller: Caller, *, timeout: float, earlier: Mapping[str, ExerciseResult] | None = None) -> ExerciseResult:
+    """Grade one exercise through ``caller`` (see :mod:`autograder.engine.outcome`).
+
+    ``earlier``: the results of exercises already graded in the same notebook
+    (by id).  When one that this exercise uses (``Exercise.uses``) failed and
+    the learner's function calls it, the feedback says to fix that one first.
+    """
     ex = prepared.exercise
     infos = caller.lookup(ex.names, owner=ex.id)
     for name in ex.names:
@@ -190,29 +285,70 @@ def evaluate(prepared: Prepared, caller: Caller, *, timeout: float) -> ExerciseR
         if info.state != "defined":
             return _missing(ex, name, info)
     if ex.kind == "value":
-        return _evaluate_values(prepared, infos)
+        return _evaluate_values(prepared, infos, caller)
     function = infos[ex.function_name]
     if not function.is_callable:
         return ExerciseResult(ex.id, FAILED, f"{ex.function_name} should be a function (def {ex.signature or ex.function_name + '(...)'}:); it is {render.value(function.value, 80)}.")
-    findings = static_findings(parse_cells(caller.sources()), ex.function_name, ex.forbidden)
+    cells = parse_cells(caller.sources())
+    findings = static_findings(cells, ex.function_name, ex.forbidden)
     if findings:
-        return _forbidden(ex, [f.describe() for f in findings])
+        return _forbidden(ex, [f.name for f in findings], [f.describe() for f in findings])
     extra = {n: infos[n].value for n in ex.names[1:]}
     calls = [
         Call(c.case.args, c.case.kwargs, c.case.files, tuple(f.name for f in ex.output_files))
         for c in prepared.checks
     ]
     outcomes = caller.call(ex.function_name, calls, timeout=timeout, forbidden=ex.forbidden) if calls else []
-    return _judge_all(prepared, outcomes, extra)
+    result = _judge_all(prepared, outcomes, extra)
+    if result.status != PASSED and ex.uses and earlier:
+        result = _blame_dependencies(prepared, result, cells, earlier)
+    result.function = ex.function_name
+    return result
 
 
-def _forbidden(ex: Exercise, uses: list[str]) -> ExerciseResult:
+# --------------------------------------------------------------------------- rules
+
+def forbidden_hint(ex: Exercise, names: Sequence[str]) -> str:
+    """What to do instead of the forbidden calls ``names``: the exercise's own hint, else its rule's."""
+    if ex.forbidden_hint:
+        return ex.forbidden_hint
+    for name in names:
+        for prefixes, hint in FORBIDDEN_HINTS:
+            if any(name == p or name.startswith(p + ".") for p in prefixes):
+                return hint
+    return FORBIDDEN_HINT
+
+
+def _forbidden(ex: Exercise, names: list[str], uses: list[str]) -> ExerciseResult:
     listing = "; ".join(uses)
+    breakdown = {"by_hand": {"passed": 0, "total": 1}}
     return ExerciseResult(
         ex.id, FORBIDDEN,
-        f"[forbidden-call] {ex.function_name} uses {listing}. {_GENERIC_HINTS['forbidden-call']}",
-        "forbidden-call",
+        f"[forbidden-call] {ex.function_name} uses {listing}. {forbidden_hint(ex, names)}",
+        "forbidden-call", breakdown=breakdown,
     )
+
+
+# --------------------------------------------------------------------------- judging every check
+
+#: Failures that stop the run: the checks after them get no answer.
+_STOP = ("timeout", "crash", "no-answer")
+#: Which block of the feedback a category of failure goes to, in the order blocks are listed.
+_BLOCK = {
+    "timeout": "stop", "crash": "stop", "no-answer": "stop",
+    "raised": "raised", "not-implemented": "not-implemented", "none": "none",
+    "type": "results", "shape": "results", "value": "results", "judge": "judge",
+    "modifies-input": "modifies-input", "rule": "rule",
+}
+_KIND_RANK = {"visible": 0, "hidden": 1, "error": 2}
+_MORE = {
+    "raised": "raised an exception too",
+    "not-implemented": "are not written yet either",
+    "none": "returned None too",
+    "results": "gave a wrong result too",
+    "judge": "failed too",
+    "modifies-input": "changed an argument too",
+}
 
 
 @dataclass
@@ -222,6 +358,19 @@ class _Failure:
     message: str
     mismatch: Mismatch | None = None
     got: Any = None
+    category: str = "value"
+    kind: str = "visible"
+
+    @property
+    def block(self) -> str:
+        return _BLOCK[self.category]
+
+    def order(self) -> tuple[int, int]:
+        """Worked examples first, then hidden checks, then bad input; in the order the checks ran.
+        What stopped the run (a timeout, a crash) comes before everything."""
+        if self.block == "stop":
+            return (-1, self.index)
+        return (_KIND_RANK[self.kind], self.index)
 
 
 def _label(check: Check) -> str:
@@ -231,49 +380,94 @@ def _label(check: Check) -> str:
     return f" ({label})" if label else ""
 
 
+def _call_text(prepared: Prepared, check: Check, names: tuple[str, ...]) -> str:
+    case = check.case
+    return render.call(prepared.exercise.function_name, case.args, case.kwargs, hidden=check.hidden, arg_names=names) + _label(check)
+
+
 def _judge_all(prepared: Prepared, outcomes: list[Outcome], extra: dict[str, Any]) -> ExerciseResult:
     ex = prepared.exercise
     names = arg_names(ex)
-    total = len(prepared.checks)
-    # Two phases, as the notebook runs them: the worked examples and bad inputs
-    # (check(id)), then the hidden cases (check(id, hidden=True)). A mistake is
-    # explained from the first phase that shows it, so every grader says the same.
-    phases = [
-        [i for i, c in enumerate(prepared.checks) if not c.hidden],
-        [i for i, c in enumerate(prepared.checks) if c.hidden],
-    ]
-    judged = 0
-    for phase in phases:
-        failures: list[_Failure] = []
-        for index in phase:
-            check = prepared.checks[index]
-            call_text = render.call(ex.function_name, check.case.args, check.case.kwargs, hidden=check.hidden, arg_names=names) + _label(check)
-            if index >= len(outcomes):
-                # Every check needs an answer: a child that stops early (or forges "done") earns nothing.
-                return ExerciseResult(ex.id, ERROR, f"{call_text} got no answer from the process running your code: it stopped before all checks were run.", None, judged, total)
-            outcome = outcomes[index]
-            if outcome.timed_out:
-                return ExerciseResult(ex.id, TIMEOUT, f"[timeout] {call_text} did not finish in time. {_GENERIC_HINTS['timeout']}", "timeout", judged, total)
-            if outcome.crashed:
-                return ExerciseResult(ex.id, ERROR, f"{call_text} stopped the process that ran it: {outcome.crashed}", None, judged, total)
-            if outcome.forbidden:
-                return _forbidden(ex, [f"{name} (called at run time)" for name in outcome.forbidden])
-            if outcome.raised is not None and outcome.raised.is_a(["NotImplementedError"]):
-                return _missing(ex, ex.function_name, NameInfo(NOT_IMPLEMENTED))
-            failure = _judge(prepared, index, check, outcome, call_text, extra)
-            judged += 1
-            if failure:
-                failures.append(failure)
-        if failures:
-            return _diagnose(prepared, failures, outcomes, total, passed=judged - len(failures))
-        if ex.check_modifies_input:
-            for index in phase:
-                check = prepared.checks[index]
-                changed = _modified(check.case, outcomes[index], names)
-                if changed:
-                    call_text = render.call(ex.function_name, check.case.args, check.case.kwargs, hidden=check.hidden, arg_names=names) + _label(check)
-                    return ExerciseResult(ex.id, FAILED, f"{call_text}: {changed}\n[modifies-input] {_GENERIC_HINTS['modifies-input']}", "modifies-input", judged - 1, total)
-    return ExerciseResult(ex.id, PASSED, _passed_summary(prepared), None, total, total)
+    checks = prepared.checks
+    ran = outcomes[: len(checks)]
+    forbidden = [name for outcome in ran for name in outcome.forbidden]
+    if forbidden:  # the by-hand rule is all-or-nothing
+        names_used = list(dict.fromkeys(forbidden))
+        return _forbidden(ex, names_used, [f"{name} (called at run time)" for name in names_used])
+    answered = [o for o in ran if not o.timed_out and not o.crashed]
+    if answered and all(o.raised is not None and o.raised.is_a(["NotImplementedError"]) for o in answered):
+        return _missing(ex, ex.function_name, NameInfo(NOT_IMPLEMENTED))  # the untouched stub
+    failures: list[_Failure] = []
+    passed = [False] * len(checks)
+    stop: _Failure | None = None
+    for index, check in enumerate(checks):
+        if index >= len(outcomes):
+            if stop is None:  # every check needs an answer: a child that stops early (or forges "done") earns nothing more
+                stop = _Failure(index, ERROR, f"{_call_text(prepared, check, names)} got no answer from the process running your code: it stopped before all checks were run.", category="no-answer", kind=check.kind)
+                failures.append(stop)
+            continue
+        outcome = outcomes[index]
+        call_text = _call_text(prepared, check, names)
+        if outcome.timed_out:
+            stop = _Failure(index, TIMEOUT, f"[timeout] {call_text} did not finish in time. {_GENERIC_HINTS['timeout']}", category="timeout", kind=check.kind)
+            failures.append(stop)
+            continue
+        if outcome.crashed:
+            stop = _Failure(index, ERROR, f"{call_text} stopped the process that ran it: {outcome.crashed}", category="crash", kind=check.kind)
+            failures.append(stop)
+            continue
+        if outcome.raised is not None and outcome.raised.is_a(["NotImplementedError"]) and isinstance(check.case, Case):
+            failures.append(_Failure(index, NOT_IMPLEMENTED, f"{call_text} raised NotImplementedError: this part of {ex.function_name} is not written yet.", category="not-implemented", kind=check.kind))
+            continue
+        failure = _judge(prepared, index, check, outcome, call_text, extra)
+        if failure is None and ex.check_modifies_input:
+            changed = _modified(check.case, outcome, names)
+            if changed:
+                failure = _Failure(index, FAILED, f"{call_text}: {changed}", category="modifies-input", kind=check.kind)
+        if failure is None:
+            passed[index] = True
+        else:
+            failure.kind = check.kind
+            failures.append(failure)
+    breakdown = _breakdown(prepared, passed)
+    fraction = credit(breakdown, prepared.weights)
+    total, done = len(checks), sum(passed)
+    if not failures:
+        return ExerciseResult(ex.id, PASSED, _passed_summary(prepared), None, total, total, 1.0, breakdown)
+    return _diagnose(prepared, failures, breakdown, fraction, done, total, not_run=len(checks) - len(outcomes))
+
+
+def _breakdown(prepared: Prepared, passed: list[bool]) -> dict[str, dict[str, int]]:
+    breakdown: dict[str, dict[str, int]] = {}
+    for check, ok in zip(prepared.checks, passed):
+        entry = breakdown.setdefault(CREDIT_KIND[check.kind], {"passed": 0, "total": 0})
+        entry["total"] += 1
+        entry["passed"] += int(ok)
+    if prepared.exercise.forbidden:
+        breakdown["by_hand"] = {"passed": 1, "total": 1}
+    return breakdown
+
+
+def credit(breakdown: Mapping[str, Mapping[str, int]], weights: Mapping[str, float]) -> float:
+    """The fraction of an exercise's points that ``breakdown`` earns under ``weights``.
+
+    Each kind with checks earns its weight times the share of its checks that
+    passed; kinds without checks drop out and the others share their weight.
+    Bad input rejected and the by-hand rule kept earn nothing while no value
+    is right (a function that only raises validates nothing).  With every
+    weight of the kinds present at 0, all checks count alike.
+    """
+    present = {k: v for k, v in breakdown.items() if v.get("total", 0) > 0}
+    if not present:
+        return 0.0
+    value_kinds = [k for k in present if k not in ("errors", "by_hand")]
+    if value_kinds and not any(present[k]["passed"] for k in value_kinds):
+        return 0.0
+    weighted = {k: float(weights.get(k, 0.0)) for k in present if float(weights.get(k, 0.0)) > 0}
+    if not weighted:
+        counted = {k: v for k, v in present.items() if k != "by_hand"} or present
+        return sum(v["passed"] for v in counted.values()) / sum(v["total"] for v in counted.values())
+    return sum(w * present[k]["passed"] / present[k]["total"] for k, w in weighted.items()) / sum(weighted.values())
 
 
 def _passed_summary(prepared: Prepared) -> str:
@@ -290,6 +484,30 @@ def _passed_summary(prepared: Prepared) -> str:
     return "all checks passed: " + ", ".join(parts) + "." if parts else "all checks passed."
 
 
+def _of(passed: int, total: int, kind: str) -> str:
+    singular, plural = _NOUNS[kind]
+    return f"{passed} of {total} {singular if total == 1 else plural}"
+
+
+def summary(breakdown: Mapping[str, Mapping[str, int]]) -> str:
+    """What passed, per kind of check: "Right on 2 of 2 worked examples and 18 of 20 hidden checks; bad input rejected in 1 of 2 checks." """
+    parts = []
+    values = [_of(breakdown[k]["passed"], breakdown[k]["total"], k) for k in ("examples", "hidden") if breakdown.get(k, {}).get("total")]
+    if values:
+        parts.append("right on " + " and ".join(values))
+    errors = breakdown.get("errors", {})
+    if errors.get("total"):
+        parts.append(f"bad input rejected in {_of(errors['passed'], errors['total'], 'errors')}")
+    if not parts:
+        return ""
+    text = "; ".join(parts)
+    value_total = sum(breakdown.get(k, {}).get("total", 0) for k in ("examples", "hidden"))
+    value_passed = sum(breakdown.get(k, {}).get("passed", 0) for k in ("examples", "hidden"))
+    if value_total and not value_passed and errors.get("passed"):
+        text += " (bad input rejected earns points once some values are right)"
+    return text[0].upper() + text[1:] + "."
+
+
 def _judge(prepared: Prepared, index: int, check: Check, outcome: Outcome, call_text: str, extra: dict[str, Any]) -> _Failure | None:
     ex = prepared.exercise
     case = check.case
@@ -299,27 +517,54 @@ def _judge(prepared: Prepared, index: int, check: Check, outcome: Outcome, call_
             return _Failure(
                 index, FAILED,
                 f"{call_text} should raise {wanted}, but it returned {render.value(outcome.value, 120)}. Check the input first and raise {case.raises[0]} with a message that says what is wrong.",
-                Mismatch("no-raise", "returned a value instead of raising"), outcome.value,
+                Mismatch("no-raise", "returned a value instead of raising"), outcome.value, category="rule",
             )
         if not outcome.raised.is_a(case.raises):
-            return _Failure(index, FAILED, f"{call_text} should raise {wanted}, but it raised {outcome.raised.describe()}.")
+            return _Failure(index, FAILED, f"{call_text} should raise {wanted}, but it raised {outcome.raised.describe()}.", Mismatch("wrong-raise", ""), category="rule")
+        if case.needs_own_raise and not outcome.raised.own:
+            return _Failure(index, FAILED, _not_own(call_text, wanted, case, outcome.raised), Mismatch("not-own", ""), category="rule")
         return None
     if outcome.raised is not None:
-        return _Failure(index, ERROR, f"{call_text} raised {outcome.raised.describe()}.")
+        return _Failure(index, ERROR, f"{call_text} raised {outcome.raised.describe()}.", category="raised")
     got = ex.observe(case, outcome) if ex.observe is not None else outcome.value
     if case.judge is not None:
         problem = case.judge(got, **extra) if extra else case.judge(got)
-        return _Failure(index, FAILED, f"{call_text}: {problem}", None, got) if problem else None
+        return _Failure(index, FAILED, f"{call_text}: {problem}", None, got, category="judge") if problem else None
     reveal = "full" if check.kind == "visible" else "partial"
     mismatch = compare(check.expected, got, returns=ex.returns, tol=ex.tolerance, reveal=reveal)
     if mismatch is None:
         return None
-    return _Failure(index, FAILED, f"{call_text}: {mismatch.detail}", mismatch, got)
+    return _Failure(index, FAILED, f"{call_text}: {mismatch.detail}", mismatch, got, category="none" if mismatch.kind == "none" else mismatch.kind)
+
+
+def _not_own(call_text: str, wanted: str, case: ErrorCase, raised) -> str:
+    """A bad-input check met by accident: the exception came from a library, not from a ``raise`` of the learner."""
+    origin = getattr(raised, "origin", "") or ""
+    source = f"from inside {origin}" if origin else "from a library your code called"
+    quoted = f" ({raised.message!r})" if raised.message else ""
+    at = f", at {raised.where}" if raised.where else ""
+    return (
+        f"{call_text} should raise {wanted}. A {raised.type_name} was raised, but not by your code: it came {source}{quoted}{at}, by accident. "
+        f"Check the input at the start of your function and raise {case.raises[0]} yourself, with a message that says what is wrong."
+    )
 
 
 def _explains(prepared: Prepared, misconception, failure: _Failure) -> bool:
+    """Does ``misconception`` explain ``failure``? Only wrong results of valid input qualify,
+    and a bad-input check only for a misconception about bad input (:meth:`Prepared.about_bad_input`)."""
     check = prepared.checks[failure.index]
     if failure.mismatch is None or failure.mismatch.kind == "none":
+        return False
+    ex = prepared.exercise
+    if failure.mismatch.kind == "no-raise":  # the reference raises here; the wrong one returned this
+        if misconception.wrong is None or not prepared.about_bad_input(misconception):
+            return False
+        wrong = prepared.wrong_output(failure.index, misconception)
+        try:
+            return wrong is not UNSET and compare(wrong, failure.got, returns="any", tol=ex.tolerance) is None
+        except TypeError:
+            return False
+    if check.kind == "error":
         return False
     if misconception.detect is not None:
         try:
@@ -332,10 +577,7 @@ def _explains(prepared: Prepared, misconception, failure: _Failure) -> bool:
     wrong = prepared.wrong_output(failure.index, misconception)
     if wrong is UNSET:
         return False
-    ex = prepared.exercise
     try:
-        if failure.mismatch.kind == "no-raise":  # the reference raises here; the wrong one returned this
-            return compare(wrong, failure.got, returns="any", tol=ex.tolerance) is None
         if compare(check.expected, wrong, returns="any", tol=ex.tolerance) is None:
             return False  # the wrong implementation is right on this input: no evidence
         return compare(wrong, failure.got, returns="any", tol=ex.tolerance) is None
@@ -357,29 +599,168 @@ def _uint8_explains(prepared: Prepared, failure: _Failure) -> bool:
     return compare(wrapped, failure.got, returns="any") is None
 
 
-def _diagnose(prepared: Prepared, failures: list[_Failure], outcomes: list[Outcome], total: int, *, passed: int) -> ExerciseResult:
+def _named(misconception_id: str, hint: str, explained: int, shown: int) -> str:
+    """The line naming a misconception; "partly" when it explains only some of the wrong results shown."""
+    if explained >= shown:
+        return f"This looks like [{misconception_id}]: {hint}"
+    return f"This partly looks like [{misconception_id}] (it explains {explained} of the {shown} wrong results): {hint}"
+
+
+def _best_misconception(prepared: Prepared, candidates: list[_Failure]):
+    """The declared misconception explaining most of ``candidates`` (ties: the earliest failure, then declaration order).
+
+    A candidate must explain the first of them (the example shown) or at least half:
+    a detector that happens to match one case among many unexplained ones names nothing.
+    """
+    found = []
+    for position, misconception in enumerate(prepared.exercise.misconceptions):
+        explained = [f for f in candidates if _explains(prepared, misconception, f)]
+        if explained and (explained[0] is candidates[0] or 2 * len(explained) >= len(candidates)):
+            found.append(((-len(explained), min(f.order() for f in explained), position), misconception, explained))
+    if not found:
+        return None, []
+    _, best, explained = min(found, key=lambda item: item[0])
+    return best, explained
+
+
+def _diagnose(prepared: Prepared, failures: list[_Failure], breakdown: dict, fraction: float, done: int, total: int, *, not_run: int) -> ExerciseResult:
     ex = prepared.exercise
-    first = failures[0]
-    if first.status == ERROR or first.mismatch is None:
-        return ExerciseResult(ex.id, first.status, first.message, None, passed, total)
-    if first.mismatch.kind == "none":
-        return ExerciseResult(ex.id, FAILED, f"{first.message}\n[returns-none] {_GENERIC_HINTS['returns-none']}", "returns-none", passed, total)
-    value_failures = [f for f in failures if f.mismatch is not None]
-    best, best_score = None, 0
-    for misconception in ex.misconceptions:
-        if not _explains(prepared, misconception, first):
-            continue
-        score = sum(_explains(prepared, misconception, f) for f in value_failures)
-        if score > best_score:
-            best, best_score = misconception, score
+    failures = sorted(failures, key=_Failure.order)
+    blocks: dict[str, list[_Failure]] = {}
+    for f in failures:
+        blocks.setdefault(f.block, []).append(f)
+    ordered = sorted(blocks, key=lambda b: blocks[b][0].order())
+    named: str | None = None
+    texts: list[str] = []
+    for block in ordered:
+        members = blocks[block]
+        first = members[0]
+        lines: list[str] = []
+        tag: str | None = None
+        if block == "stop":
+            text = first.message
+            if not_run > 0 and first.category != "no-answer":
+                text += f" The {not_run} check{'s' * (not_run != 1)} after it were not run (they count as failed)."
+            elif not_run > 0:
+                text += f" {not_run} check{'s' * (not_run != 1)} got no answer (they count as failed)."
+            lines.append(text)
+            tag = "timeout" if first.category == "timeout" else None
+        elif block == "results":
+            lines, tag = _results_block(prepared, members)
+        elif block == "rule":
+            lines, tag = _rule_block(prepared, members)
+        else:
+            lines.append(first.message)
+            if len(members) > 1:
+                lines.append(f"({len(members) - 1} more case{'s' * (len(members) != 2)} {_MORE[block]}.)")
+            if block == "none":
+                lines[0] += f"\n[returns-none] {_GENERIC_HINTS['returns-none']}"
+                tag = "returns-none"
+            elif block == "modifies-input":
+                lines[0] += f"\n[modifies-input] {_GENERIC_HINTS['modifies-input']}"
+                tag = "modifies-input"
+        if named is None and tag is not None:
+            named = tag
+        texts.append("\n".join(lines))
+    head = ordered[0]
+    status = blocks[head][0].status
+    if head == "stop":
+        status = TIMEOUT if blocks[head][0].category == "timeout" else ERROR
+    lead = summary(breakdown)
+    feedback = "\n".join(([lead] if lead else []) + texts)
+    return ExerciseResult(ex.id, status, feedback, named, done, total, fraction, breakdown)
+
+
+def _results_block(prepared: Prepared, members: list[_Failure]) -> tuple[list[str], str | None]:
+    """Wrong results of valid input: the first example, and the misconception that explains them."""
+    ex = prepared.exercise
+    shown = len(members)
+    best, explained = _best_misconception(prepared, members)
+    more = f"({shown - 1} more case{'s' * (shown != 2)} {_MORE['results']}.)" if shown > 1 else ""
     if best is not None:
-        return ExerciseResult(ex.id, FAILED, f"{first.message}\nThis looks like [{best.id}]: {best.hint}", best.id, passed, total)
-    wrap = next((f for f in value_failures if _uint8_explains(prepared, f)), None)
-    if wrap is not None and "uint8-wraparound" not in {m.id for m in ex.misconceptions}:
-        return ExerciseResult(ex.id, FAILED, f"{wrap.message}\nThis looks like [uint8-wraparound]: {_GENERIC_HINTS['uint8-wraparound']}", "uint8-wraparound", passed, total)
-    if first.mismatch.kind == "shape":
-        return ExerciseResult(ex.id, FAILED, f"{first.message}\n[wrong-shape] {_GENERIC_HINTS['wrong-shape']}", "wrong-shape", passed, total)
-    return ExerciseResult(ex.id, FAILED, first.message, None, passed, total)
+        example = explained[0]
+        lines = [example.message] + ([more] if more else [])
+        lines.append(_named(best.id, best.hint, len(explained), shown))
+        return lines, best.id
+    wraps = [f for f in members if _uint8_explains(prepared, f)]
+    if wraps and "uint8-wraparound" not in {m.id for m in ex.misconceptions}:
+        lines = [wraps[0].message] + ([more] if more else [])
+        lines.append(_named("uint8-wraparound", _GENERIC_HINTS["uint8-wraparound"], len(wraps), shown))
+        return lines, "uint8-wraparound"
+    first = members[0]
+    lines = [first.message] + ([more] if more else [])
+    if first.mismatch is not None and first.mismatch.kind == "shape":
+        lines[0] += f"\n[wrong-shape] {_GENERIC_HINTS['wrong-shape']}"
+        return lines, "wrong-shape"
+    return lines, None
+
+
+def _rule_block(prepared: Prepared, members: list[_Failure]) -> tuple[list[str], str | None]:
+    """Bad input not rejected, rejected with the wrong exception, or rejected by accident (a library
+    raised): the rule that fails, with the first example of each of these ways."""
+    ways: dict[str, _Failure] = {}
+    for f in members:
+        ways.setdefault(f.mismatch.kind if f.mismatch is not None else "", f)
+    shown = list(ways.values())
+    tag: str | None = None
+    candidates = [f for f in members if f.mismatch is not None and f.mismatch.kind == "no-raise"]
+    best, explained = _best_misconception(prepared, candidates) if candidates else (None, [])
+    if best is not None and "no-raise" in ways:
+        shown[shown.index(ways["no-raise"])] = explained[0]
+    lines = [("The rule that fails: " if n == 0 else "") + f.message for n, f in enumerate(shown)]
+    if best is not None:
+        lines.append(_named(best.id, best.hint, len(explained), len(candidates)))
+        tag = best.id
+    rest = len(members) - len(shown)
+    if rest:
+        lines.append(f"({rest} more bad-input check{'s' * (rest != 1)} fail{'s' * (rest == 1)}.)")
+    return lines, tag
+
+
+# --------------------------------------------------------------------------- dependencies
+
+def _calls(cells, function: str, target: str) -> bool:
+    """Does the learner's ``function`` (its last definition) call ``target``, directly or through its helpers?"""
+    defs: dict[str, ast.AST] = {}
+    for cell in cells:
+        for node in cell.tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                defs[node.name] = node
+    seen: set[str] = set()
+    todo = [function]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in defs:
+            continue
+        seen.add(name)
+        for sub in ast.walk(defs[name]):
+            if isinstance(sub, ast.Name) and sub.id == target and sub is not defs[name]:
+                return True
+            if isinstance(sub, ast.Name) and sub.id in defs and sub.id not in seen:
+                todo.append(sub.id)
+    return False
+
+
+def _blame_dependencies(prepared: Prepared, result: ExerciseResult, cells, earlier: Mapping[str, ExerciseResult]) -> ExerciseResult:
+    """``conv1d_mode calls your conv1d, which fails: fix conv1d first`` instead of the whole message again."""
+    ex = prepared.exercise
+    failing = []
+    for used in ex.uses:
+        other = earlier.get(used)
+        if other is None or other.status == PASSED:
+            continue
+        function = getattr(other, "function", "") or used
+        if _calls(cells, ex.function_name, function):
+            failing.append(function)
+    if not failing:
+        return result
+    names = " and ".join(failing)
+    which = "which fails" if len(failing) == 1 else "which fail"
+    first = failing[0] if len(failing) == 1 else "them"
+    lead = summary(result.breakdown)
+    text = f"{ex.function_name} calls your {names}, {which}: fix {first} first (its own check says what is wrong), then check {ex.function_name} again."
+    feedback = text + (f"\n{lead}" if lead else "")
+    return ExerciseResult(ex.id, result.status, feedback, None, result.checks_passed, result.checks_total, result.fraction, result.breakdown)
 
 
 def _modified(case: Case | ErrorCase, outcome: Outcome, names: tuple[str, ...]) -> str:
@@ -433,27 +814,58 @@ class _Exact:
 _EXACT: Any = _Exact()
 
 
-def _evaluate_values(prepared: Prepared, infos: dict[str, NameInfo]) -> ExerciseResult:
+def _evaluate_values(prepared: Prepared, infos: dict[str, NameInfo], caller: Caller) -> ExerciseResult:
+    """Value exercises: every property (judge) and every named value is checked; each right one counts."""
     ex = prepared.exercise
     got = {name: infos[name].value for name in ex.names}
+    if ex.on_paper:
+        computed = computed_answers(caller.sources(), ex.names)
+        if computed:
+            return _not_on_paper(ex, computed)
     checks = [c for c in prepared.checks if isinstance(c.case, Case)]
     total = len(checks) + len(ex.names)
-    for n, check in enumerate(checks):
+    problems: list[str] = []
+    named: str | None = None
+    judged_ok = 0
+    for check in checks:
         try:
             problem = check.case.judge(got) if check.case.judge is not None else None
         except Exception as exc:  # a judge meeting an answer it did not foresee: the answer is wrong, not the grader
             problem = f"{', '.join(ex.names)}: this answer could not be checked ({type(exc).__name__}: {exc})"
         if problem:
-            return ExerciseResult(ex.id, FAILED, f"{problem}{_label(check)}", None, n, total)
-    for n, name in enumerate(ex.names):
+            problems.append(f"{problem}{_label(check)}")
+        else:
+            judged_ok += 1
+    values_ok = 0
+    for name in ex.names:
         mismatch = compare(ex.values[name], got[name], returns="any", tol=ex.tolerance, reveal="none", what=name)
         if mismatch is None:
+            values_ok += 1
             continue
+        text = mismatch.detail
         for misconception in ex.misconceptions:
             if _value_misconception(misconception, name, got, ex):
-                return ExerciseResult(ex.id, FAILED, f"{mismatch.detail}\nThis looks like [{misconception.id}]: {misconception.hint}", misconception.id, len(checks) + n, total)
-        return ExerciseResult(ex.id, FAILED, mismatch.detail, None, len(checks) + n, total)
-    return ExerciseResult(ex.id, PASSED, f"all {len(ex.names)} value{'s' * (len(ex.names) != 1)} right.", None, total, total)
+                text += f"\nThis looks like [{misconception.id}]: {misconception.hint}"
+                named = named or misconception.id
+                break
+        problems.append(text)
+    done = judged_ok + values_ok
+    breakdown = {"values": {"passed": done, "total": total}}
+    if not problems:
+        right = f"{ex.names[0]} is right" if len(ex.names) == 1 else f"all {len(ex.names)} values right"
+        if checks:
+            right += f", and {'the property' if len(checks) == 1 else f'all {len(checks)} properties'} checked hold{'s' * (len(checks) == 1)}"
+        right += "."
+        return ExerciseResult(ex.id, PASSED, right, None, total, total, 1.0, breakdown)
+    lead = ""
+    if total > 1:
+        parts = [f"{_of(values_ok, len(ex.names), 'values')} right"]
+        if checks:
+            parts.append(f"{judged_ok} of {len(checks)} propert{'y' if len(checks) == 1 else 'ies'} hold{'s' * (judged_ok == 1)}")
+        lead = "; ".join(parts)
+        lead = lead[0].upper() + lead[1:] + "."
+    feedback = "\n".join(([lead] if lead else []) + problems)
+    return ExerciseResult(ex.id, FAILED, feedback, named, done, total, credit(breakdown, prepared.weights), breakdown)
 
 
 def _value_misconception(misconception, name: str, got: dict[str, Any], ex: Exercise) -> bool:
@@ -469,3 +881,114 @@ def _value_misconception(misconception, name: str, got: dict[str, Any], ex: Exer
     except Exception:  # a detector that cannot read this value does not apply
         return False
     return name in wrong and compare(wrong[name], got[name], returns="any", tol=ex.tolerance) is None
+
+
+# --------------------------------------------------------------------------- answers worked on paper
+
+_ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
+
+
+def is_literal(node: ast.AST) -> bool:
+    """A value written out: numbers (with a sign, or arithmetic of numbers), True/False/None,
+    strings, and lists, tuples, sets and dicts of these.  No names, no calls."""
+    if isinstance(node, ast.Constant):
+        return node.value is not Ellipsis
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return _is_number(node.operand)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, _ARITHMETIC):
+        return _is_number(node.left) and _is_number(node.right)
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(is_literal(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(k is not None and is_literal(k) for k in node.keys) and all(is_literal(v) for v in node.values)
+    return False
+
+
+def _is_number(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return _is_number(node.operand)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, _ARITHMETIC):
+        return _is_number(node.left) and _is_number(node.right)
+    return False
+
+
+def computed_answers(sources: Sequence[tuple[int | None, str]], names: Sequence[str]) -> dict[str, str]:
+    """The answers among ``names`` whose last top-level binding in ``sources`` is not a literal,
+    each with the statement that binds it.  Names bound nowhere (sources unavailable) are not judged."""
+    last: dict[str, tuple[bool, str]] = {}
+    wanted = set(names)
+    for _, source in sources:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            continue
+        for node in _top_level(tree.body):
+            for name, literal in _bindings(node, wanted):
+                text = ast.get_source_segment(source, node) or name
+                text = " ".join(text.split())
+                last[name] = (literal, text if len(text) <= 80 else text[:77] + "...")
+    return {name: text for name, (literal, text) in last.items() if not literal}
+
+
+def _top_level(statements: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Module-level statements, also inside if/for/while/with/try blocks (not function or class bodies)."""
+    for node in statements:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        yield node
+        for field_name in ("body", "orelse", "finalbody"):
+            yield from _top_level([n for n in getattr(node, field_name, []) if isinstance(n, ast.stmt)])
+        for handler in getattr(node, "handlers", []):
+            yield from _top_level(handler.body)
+
+
+def _bindings(node: ast.stmt, wanted: set[str]) -> Iterator[tuple[str, bool]]:
+    """(name, bound to a literal?) for each name of ``wanted`` that ``node`` binds."""
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            yield from _bind(target, node.value, wanted)
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        yield from _bind(node.target, node.value, wanted)
+    elif isinstance(node, ast.AugAssign):
+        yield from ((name, False) for name, _ in _bind(node.target, None, wanted))
+    elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
+        targets = [node.target] if isinstance(node, (ast.For, ast.AsyncFor)) else [i.optional_vars for i in node.items if i.optional_vars is not None]
+        for target in targets:
+            yield from ((name, False) for name, _ in _bind(target, None, wanted))
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        for alias in node.names:
+            bound = alias.asname or alias.name.split(".")[0]
+            if bound in wanted:
+                yield bound, False
+
+
+def _bind(target: ast.AST, value: ast.AST | None, wanted: set[str]) -> Iterator[tuple[str, bool]]:
+    if isinstance(target, ast.Name):
+        if target.id in wanted:
+            yield target.id, value is not None and is_literal(value)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        values = value.elts if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts) else [None] * len(target.elts)
+        for sub_target, sub_value in zip(target.elts, values):
+            yield from _bind(sub_target, sub_value, wanted)
+    elif isinstance(target, ast.Starred):
+        yield from _bind(target.value, None, wanted)
+    elif isinstance(target, (ast.Subscript, ast.Attribute)):
+        base = target.value
+        while isinstance(base, (ast.Subscript, ast.Attribute)):
+            base = base.value
+        if isinstance(base, ast.Name) and base.id in wanted:
+            yield base.id, False  # changed item by item: computed, not written out
+
+
+def _not_on_paper(ex: Exercise, computed: dict[str, str]) -> ExerciseResult:
+    lines = []
+    for name, statement in computed.items():
+        lines.append(
+            f"{name} should be the answer you worked out on paper, written out as numbers "
+            f"(for example `{name} = [1, 2, 3]` or `{name} = 42`), but your notebook computes it: `{statement}`."
+        )
+    lines.append(_GENERIC_HINTS["not-on-paper"] + " It earns no point until then.")
+    breakdown = {"values": {"passed": 0, "total": len(ex.names)}}
+    return ExerciseResult(ex.id, FORBIDDEN, "\n".join(lines), "not-on-paper", 0, len(ex.names), 0.0, breakdown)

@@ -53,6 +53,51 @@ def array(x: np.ndarray) -> str:
     return f"array({body}, dtype={plain.dtype})"
 
 
+#: Arrays above these sizes are shown as their shape, dtype and a window around the first difference.
+LARGE_1D = 16
+LARGE_SIDE = 8
+
+
+def is_large(x: Any) -> bool:
+    """More than about 16 values in a row, or more than 8x8: too many to read at once."""
+    if not isinstance(x, np.ndarray) or x.ndim == 0:
+        return False
+    if x.ndim == 1:
+        return x.size > LARGE_1D
+    return x.shape[-1] > LARGE_SIDE or x.shape[-2] > LARGE_SIDE or x.size > LARGE_SIDE * LARGE_SIDE
+
+
+def outline(x: np.ndarray) -> str:
+    """``shape (12, 12), dtype int64``."""
+    return f"shape {shape(x)}, dtype {x.dtype}"
+
+
+def window_slices(x_shape: tuple[int, ...], position: tuple[int, ...]) -> tuple[slice | int, ...]:
+    """Where to look around ``position``: 7 values in a row, 5x5 over the last two axes of a larger array."""
+    ndim = len(x_shape)
+    out: list[slice | int] = []
+    for axis, (size, at) in enumerate(zip(x_shape, position)):
+        if axis < ndim - 2:
+            out.append(int(at))
+            continue
+        radius = 3 if ndim == 1 else 2
+        lo = max(0, min(int(at) - radius, size - (2 * radius + 1)))
+        out.append(slice(lo, min(size, lo + 2 * radius + 1)))
+    return tuple(out)
+
+
+def window_label(slices: tuple[slice | int, ...]) -> str:
+    """``[3:10]`` or ``[0, 2:7, 4:9]``, as the learner would index the array."""
+    return "[" + ", ".join(str(s) if isinstance(s, int) else f"{s.start}:{s.stop}" for s in slices) + "]"
+
+
+def window(x: np.ndarray, slices: tuple[slice | int, ...]) -> list[str]:
+    """The values of ``x`` under ``slices``, one line per row."""
+    part = np.ndarray.view(np.asarray(x), np.ndarray)[slices]
+    body = np.array2string(part, separator=", ", max_line_width=10_000, precision=6, suppress_small=True, floatmode="maxprec", threshold=10_000)
+    return body.splitlines()
+
+
 def number(x: float) -> str:
     if x != x or x in (float("inf"), float("-inf")):  # learner values may be NaN or infinite
         return str(float(x))

@@ -28,6 +28,23 @@ BY_HAND_FORBIDDEN = (
 #: Automatic differentiation libraries; learn_kernel writes its gradient by hand.
 AUTODIFF_FORBIDDEN = ("torch", "jax", "autograd", "tensorflow", "mxnet")
 
+#: What to do instead, by rule: the first rule a forbidden name falls under gives the hint.
+FORBIDDEN_HINTS = (
+    (AUTODIFF_FORBIDDEN, "This exercise is about writing the gradient yourself: replace the automatic differentiation by its formula, worked out by hand."),
+    (BY_HAND_FORBIDDEN, "This exercise is about doing the computation yourself: replace the library call by your own loops or slicing."),
+)
+#: The hint for a forbidden name under none of the rules above (e.g. ``numpy.pad`` in pad2d).
+FORBIDDEN_HINT = "This exercise is about doing it yourself: replace the library call by your own code."
+
+#: The kinds of check an exercise's points are split over (see :class:`CreditWeights`):
+#: the lesson's worked examples (visible cases), the hidden randomized values
+#: (hidden cases), edge cases and bad input (error cases), and the by-hand rule.
+CREDIT_KINDS = ("examples", "hidden", "errors", "by_hand")
+#: The engine's default split.  The by-hand rule is a gate (a forbidden call
+#: scores 0 for the exercise) and earns nothing by itself unless a course
+#: gives it a weight.
+DEFAULT_WEIGHTS = {"examples": 0.4, "hidden": 0.4, "errors": 0.2, "by_hand": 0.0}
+
 
 class _Unset:
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
@@ -86,13 +103,25 @@ class Case:
 
 @dataclass
 class ErrorCase:
-    """Bad input that must raise one of ``raises`` (names of exception classes)."""
+    """Bad input that must raise one of ``raises`` (names of exception classes).
+
+    ``own``: the exception must come from a ``raise`` in the learner's own code
+    (validation), not from a library their code called by accident.  ``None``
+    (the default) requires it when ``ValueError`` is what must be raised; a
+    case like "a file that does not exist" (FileNotFoundError, raised by
+    Pillow) leaves it to the library.
+    """
 
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
     raises: tuple[str, ...] = ("ValueError",)
     label: str = ""
     files: tuple[InputFile, ...] = ()
+    own: bool | None = None
+
+    @property
+    def needs_own_raise(self) -> bool:
+        return self.own if self.own is not None else "ValueError" in self.raises
 
 
 @dataclass(frozen=True)
@@ -152,6 +181,14 @@ class Exercise:
     signature: str = ""
     #: value exercises worked out on paper: the answer cell must assign literals (no library call computes it)
     on_paper: bool = False
+    #: ids of exercises whose functions this one's solution calls (conv1d_mode calls conv1d): when one of
+    #: them fails and the learner's function calls it, the feedback says to fix that one first
+    uses: tuple[str, ...] = ()
+    #: how this exercise's points are split over kinds of check, when not as the engine's DEFAULT_WEIGHTS
+    #: (a partial mapping, e.g. ``{"errors": 0.5}`` for an exercise about validation); course.yml may override
+    weights: dict[str, float] = field(default_factory=dict)
+    #: what to do instead of a forbidden call, when the rule's hint (FORBIDDEN_HINTS) does not fit
+    forbidden_hint: str = ""
 
     @property
     def function_name(self) -> str:
@@ -164,3 +201,77 @@ class Exercise:
         if self.reference is None:
             raise RuntimeError(f"exercise {self.id!r} has no reference for {case!r}")
         return self.reference(*case.args, **case.kwargs)
+
+
+def _weight_mapping(value: Any, where: str, error: type[Exception]) -> dict[str, float]:
+    if not isinstance(value, dict):
+        raise error(f"{where} should map kinds of check ({', '.join(CREDIT_KINDS)}) to weights, not {value!r}")
+    out = {}
+    for kind, weight in value.items():
+        if kind not in CREDIT_KINDS:
+            raise error(f"{where}: unknown kind of check {kind!r}; the kinds are {', '.join(CREDIT_KINDS)}")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0 or weight == float("inf"):
+            raise error(f"{where}.{kind} should be a number >= 0, not {weight!r}")
+        out[str(kind)] = float(weight)
+    return out
+
+
+@dataclass(frozen=True)
+class CreditWeights:
+    """course.yml's ``grading.weights``: how exercises split their points over kinds of check.
+
+    ::
+
+        grading:
+          weights:                 # course-wide (any of the kinds; the others keep their default)
+            examples: 0.3
+            hidden: 0.5
+            errors: 0.2
+            exercises:             # per exercise, over everything else
+              conv_output_size: {errors: 0.5}
+
+    Weights are relative: they need not sum to 1.  For one exercise they are,
+    from the most general to the most specific, the engine's
+    :data:`DEFAULT_WEIGHTS`, the course-wide weights, the exercise's own
+    declaration (``Exercise.weights``) and the course's override for it.
+    Kinds an exercise does not have (no hidden cases, no bad input) drop out
+    and the rest share its points.
+    """
+
+    course: dict[str, float] = field(default_factory=dict)
+    exercises: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, value: Any, where: str = "grading.weights", *, known: Any = None, error: type[Exception] = ValueError) -> "CreditWeights":
+        """Validate course.yml's ``grading.weights`` (``None`` when absent); ``known``: the exercise ids."""
+        if value is None:
+            return cls()
+        if not isinstance(value, dict):
+            raise error(f"{where} should be a mapping of kinds of check ({', '.join(CREDIT_KINDS)}) to weights, and 'exercises'")
+        course = _weight_mapping({k: v for k, v in value.items() if k != "exercises"}, where, error)
+        exercises = {}
+        per_exercise = value.get("exercises") or {}
+        if not isinstance(per_exercise, dict):
+            raise error(f"{where}.exercises should map exercise ids to weights, not {per_exercise!r}")
+        known = set(known) if known is not None else None
+        for exercise_id, mapping in per_exercise.items():
+            if known is not None and exercise_id not in known:
+                raise error(f"{where}.exercises: no exercise {exercise_id!r}")
+            exercises[str(exercise_id)] = _weight_mapping(mapping, f"{where}.exercises.{exercise_id}", error)
+        weights = cls(course, exercises)
+        if course and not any({**DEFAULT_WEIGHTS, **course}[k] > 0 for k in ("examples", "hidden", "errors")):
+            raise error(f"{where}: at least one of examples, hidden and errors needs a weight above 0")
+        return weights
+
+    def for_exercise(self, ex: "Exercise") -> dict[str, float]:
+        """The weights of every kind for ``ex`` (see the class docstring)."""
+        return resolve_weights(ex, self)
+
+
+def resolve_weights(ex: "Exercise", course: CreditWeights | None = None) -> dict[str, float]:
+    """The weight of every kind of check for ``ex``: default < course < declaration < course override."""
+    course = course or CreditWeights()
+    weights = {**DEFAULT_WEIGHTS, **course.course}
+    weights.update(_weight_mapping(ex.weights, f"the declaration of {ex.id}: weights", ValueError) if ex.weights else {})
+    weights.update(course.exercises.get(ex.id, {}))
+    return weights
