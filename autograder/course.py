@@ -184,6 +184,9 @@ def load_course(path: str | Path | None = None, *, start: Path | None = None, va
     grading = data.get("grading") or {}
     if not isinstance(grading, dict):
         raise CourseError(f"{path}: 'grading' should be a mapping")
+    from .engine.spec import CreditWeights
+
+    CreditWeights.parse(grading.get("weights"), f"{path}: grading.weights", error=CourseError)
     assignments = []
     seen = set()
     for n, entry in enumerate(data["assignments"] or []):
@@ -223,6 +226,9 @@ def _validate_against_declarations(course: Course) -> None:
     from .exercises import registry
 
     declared = registry()
+    from .engine.spec import CreditWeights
+
+    CreditWeights.parse(course.grading.get("weights"), f"{course.path}: grading.weights", known=declared, error=CourseError)
     for a in course.assignments:
         listed = set(a.points)
         unknown = sorted(listed - set(declared))

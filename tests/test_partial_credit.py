@@ -117,9 +117,10 @@ def test_course_yml_weights_change_the_points(course, tmp_path):
     override = _course_with(course, tmp_path / "b", {"exercises": {"conv_output_size": {"examples": 1, "hidden": 1, "errors": 2}}})
     entry = {e.id: e for e in check_notebook(notebook, course=override, assignment="04-shapes", limits=FAST).exercises}["conv_output_size"]
     assert entry.score == 1.0
-    broken = _course_with(course, tmp_path / "c", {"hiden": 1})
-    with pytest.raises(CourseError, match=r"grading\.weights: unknown kind of check 'hiden'"):
-        check_notebook(notebook, course=broken, assignment="04-shapes", limits=FAST)
+    with pytest.raises(CourseError, match=r"course\.yml: grading\.weights: unknown kind of check 'hiden'"):
+        _course_with(course, tmp_path / "c", {"hiden": 1})  # refused when course.yml is read
+    with pytest.raises(CourseError, match=r"grading\.weights\.exercises: no exercise 'conv_output_sizes'"):
+        _course_with(course, tmp_path / "d", {"exercises": {"conv_output_sizes": {"errors": 1}}})
 
 
 # -------------------------------------------------------------------------------- stopping early
