@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_FUNC_LINE = re.compile(r"\bline (\d+) of ([A-Za-z_][A-Za-z0-9_]*)(?:: ([^\n]*))?")
+_FUNC_LINE = re.compile(r"\bline (\d+) of (<?[A-Za-z_][A-Za-z0-9_]*>?)(?:: ([^\n]*))?")  # <listcomp>: a comprehension's own frame
 _CELL_LINE = re.compile(r"\bcell (\d+), line (\d+)(?:: ([^\n]*))?")
 _TOP_LINE = re.compile(r"\bline (\d+) of the cell that starts with `([^`\n]*)`(?:: ([^\n]*))?")
 MAX_LINES = 80
@@ -110,6 +110,11 @@ def excerpts(notebook: str | Path | None, names: tuple[str, ...], owner: str, fe
                 cells.append(cell)
     if where is not None and where.kind == "cell":
         cells += [c for c in program.cells if c.index == where.cell and c not in cells]
+    if where is not None and where.text and not any(_text_matches(line, where.text) for c in cells for line in c.source.splitlines() + c.code.splitlines()):
+        # the blamed line is elsewhere (a helper, a comprehension's frame): show the cell that holds it
+        holder = next((c for c in program.cells if any(_text_matches(line, where.text) for line in c.code.splitlines())), None)
+        if holder is not None and holder not in cells:
+            cells.append(holder)
     out = []
     for cell in sorted(cells, key=lambda c: c.index)[:4]:
         source_lines = cell.source.splitlines()
@@ -119,7 +124,7 @@ def excerpts(notebook: str | Path | None, names: tuple[str, ...], owner: str, fe
         why = ""
         if where is not None:
             target = None
-            if where.kind == "function":
+            if where.kind == "function" and not where.name.startswith("<"):
                 start = _defs(cell.code).get(where.name)
                 if start is not None:
                     target = start + where.line - 1
