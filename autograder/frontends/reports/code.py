@@ -7,12 +7,17 @@ The engine's feedback locates an error as the learner sees it (see
 * ``line N of the cell that starts with `...`: text`` -- top-level code;
 * ``cell C, line N: text`` -- a forbidden call, C the notebook cell (from 1).
 
-The notebook is read on the trusted side only (parsed, never run), with the
-same loader as the grader (:func:`autograder.notebook.load.load_program`).
+The notebook is read on the trusted side only (parsed, never run), once per
+page (:func:`load_cells`): its JSON, each cell's source, and the names each
+cell defines (:func:`autograder.notebook.load.defined_names`); IPython's
+syntax is translated only for the cells that are not plain Python, which
+keeps a page to a few milliseconds.  Cells are numbered as the engine
+numbers them (their position in the notebook, from 1).
 """
 from __future__ import annotations
 
 import ast
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,18 +90,68 @@ def _text_matches(line: str, text: str) -> bool:
     return bool(text) and (line.strip() == text or (len(text) > 8 and line.strip().startswith(text)))
 
 
-def excerpts(notebook: str | Path | None, names: tuple[str, ...], owner: str, feedback: str) -> list[Excerpt]:
+@dataclass(eq=False)
+class Cell:
+    index: int  # position in the notebook, from 1
+    source: str  # what the learner wrote
+    code: str  # plain Python (IPython syntax translated)
+    grade_id: str | None
+    defines: tuple[str, ...]
+
+
+class Cells(list):
+    """The code cells of a notebook, with the lookups :func:`excerpts` needs."""
+
+    def cells_defining(self, name: str, owner: str | None = None) -> list[Cell]:
+        return [c for c in self if name in c.defines or (owner is not None and c.grade_id == owner)]
+
+    @property
+    def cells(self) -> list[Cell]:
+        return list(self)
+
+
+def load_cells(notebook: str | Path) -> Cells | None:
+    """The notebook's code cells (and answer cells retyped as another type), or None when it cannot be read."""
+    from ...notebook.load import _to_python, defined_names
+
+    try:
+        data = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError, MemoryError):
+        return None
+    cells = Cells()
+    raw = data.get("cells") if isinstance(data, dict) else None
+    for position, cell in enumerate(raw if isinstance(raw, list) else [], start=1):
+        if not isinstance(cell, dict):
+            continue
+        meta = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        nbgrader = meta.get("nbgrader") if isinstance(meta.get("nbgrader"), dict) else {}
+        if cell.get("cell_type") != "code" and not nbgrader.get("solution"):
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) and all(isinstance(x, str) for x in source) else source
+        if not isinstance(source, str):
+            continue
+        try:
+            ast.parse(source)
+            code = source
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            code = _to_python(source)
+        grade_id = nbgrader.get("grade_id") if isinstance(nbgrader.get("grade_id"), str) else None
+        cells.append(Cell(position, source, code, grade_id, defined_names(code)))
+    return cells
+
+
+def excerpts(notebook, names: tuple[str, ...], owner: str, feedback: str) -> list[Excerpt]:
     """The cells that define ``names`` (or answer exercise ``owner``), the blamed line marked.
 
-    Empty when the notebook cannot be read (its report already says why).
+    ``notebook`` is a path or the :class:`Cells` of :func:`load_cells` (read
+    once for a whole page).  Empty when the notebook cannot be read (its
+    report already says why).
     """
     if not notebook:
         return []
-    try:
-        from ...notebook.load import load_program
-
-        program = load_program(notebook)
-    except Exception:  # unreadable, too deep, vanished: nothing to show
+    program = notebook if isinstance(notebook, Cells) else load_cells(notebook)
+    if program is None:
         return []
     where = locate(feedback)
     cells = []

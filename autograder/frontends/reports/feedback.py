@@ -30,7 +30,7 @@ def feedback_html(report: dict, *, title: str | None = None, late=None, notes: I
     """The page (see the module docstring). ``notebook`` is the submitted file, for the code excerpts."""
     from ...exercises import registry
 
-    from .code import excerpts
+    from .code import excerpts, load_cells
     from .pictures import arrays_from_report, data_uri, picture
 
     declared = registry()
@@ -38,6 +38,7 @@ def feedback_html(report: dict, *, title: str | None = None, late=None, notes: I
     heading = f"{title} ({assignment})" if title and title != assignment else assignment
     penalty = float(late.penalty) if late is not None else 0.0
     exercises = []
+    cells = None  # the notebook's cells, read once, when an exercise needs them
     for e in report["exercises"]:
         entry = {
             "id": e["id"], "status": e["status"], "points": f"{_points(e['score'])} / {_points(e['max_score'])}",
@@ -52,7 +53,9 @@ def feedback_html(report: dict, *, title: str | None = None, late=None, notes: I
                     entry["picture"] = None
             ex = declared.get(e["id"])
             if ex is not None and notebook:
-                entry["code"] = excerpts(notebook, tuple(ex.names), ex.id, entry["feedback"])
+                if cells is None:
+                    cells = load_cells(notebook) or False
+                entry["code"] = excerpts(cells, tuple(ex.names), ex.id, entry["feedback"]) if cells else []
         exercises.append(entry)
     notes = list(notes)
     if report.get("grader_error"):

@@ -125,7 +125,7 @@ def picture(expected: np.ndarray, got: np.ndarray) -> bytes:
         draw.rectangle([x - 1, pad + title - 1, x + panel.width, pad + title + panel.height], outline=(120, 120, 120))
         x += panel.width + pad
     out = io.BytesIO()
-    canvas.save(out, "PNG", optimize=True)
+    canvas.save(out, "PNG")
     return out.getvalue()
 
 
