@@ -23,18 +23,49 @@ def prepare_assignment(exercises: Iterable[Exercise], seed: int, weights: Credit
     return {ex.id: prepare(ex, seed=seed, weights=weights) for ex in exercises}
 
 
-def grade_program(program: Program, prepared: dict[str, Prepared], *, limits: Limits, files: dict[str, bytes], session_factory=Session) -> dict[str, ExerciseResult]:
-    """Run ``program`` in a sandbox and evaluate every prepared exercise.
+def seal_for(exercise: Exercise) -> tuple[str, ...]:
+    """What the process running ``exercise`` is sealed against (by-hand exercises)."""
+    return tuple(sorted(set(exercise.forbidden))) if exercise.kind == "function" and exercise.forbidden else ()
 
-    ``session_factory`` builds the sandbox (a :class:`Session` subclass; batch
-    grading passes one that can be cancelled on Ctrl-C).
+
+def sandbox_groups(prepared: dict[str, Prepared]) -> dict[tuple[str, ...], list[str]]:
+    """Exercises by the sandbox they run in: one per set of forbidden names, one unsealed.
+
+    Each group is a child process of its own (the notebook's cells run in each).
+    Value exercises join the unsealed child when there is one, else the first
+    sealed one, so that a notebook of by-hand exercises starts one child.
+    """
+    groups: dict[tuple[str, ...], list[str]] = {}
+    values = []
+    for exercise_id, prep in prepared.items():
+        if prep.exercise.kind == "value":
+            values.append(exercise_id)
+        else:
+            groups.setdefault(seal_for(prep.exercise), []).append(exercise_id)
+    if values:
+        home = () if () in groups or not groups else next(iter(groups))
+        groups.setdefault(home, [])[:0] = values
+    return groups
+
+
+def grade_program(program: Program, prepared: dict[str, Prepared], *, limits: Limits, files: dict[str, bytes], session_factory=Session) -> dict[str, ExerciseResult]:
+    """Run ``program`` in the sandbox and evaluate every prepared exercise.
+
+    ``session_factory(program, limits, files, seal)`` builds each sandbox (a
+    :class:`Session` subclass; batch grading passes one that can be
+    cancelled on Ctrl-C).
     """
     results: dict[str, ExerciseResult] = {}
-    with session_factory(program, limits, files) as session:
-        for exercise_id in evaluation_order(prepared):  # an exercise after those it uses (conv1d before conv1d_mode)
-            timeout = max(0.0, min(limits.exercise_timeout, session.remaining()))
-            results[exercise_id] = evaluate(prepared[exercise_id], session, timeout=timeout, earlier=results)
-        problems = session.cell_problems()
+    problems: list[str] = []
+    order = {exercise_id: n for n, exercise_id in enumerate(evaluation_order(prepared))}
+    groups = sorted(sandbox_groups(prepared).items(), key=lambda group: min(order[e] for e in group[1]))
+    for seal, exercise_ids in groups:
+        with session_factory(program, limits, files, seal) as session:
+            # An exercise after those it uses, so that it can say "fix conv1d first".
+            for exercise_id in sorted(exercise_ids, key=order.__getitem__):
+                timeout = max(0.0, min(limits.exercise_timeout, session.remaining()))
+                results[exercise_id] = evaluate(prepared[exercise_id], session, timeout=timeout, earlier=results)
+            problems += [p for p in session.cell_problems() if p not in problems]
     if problems:
         note = "\nNotes on your notebook: " + "; ".join(problems[:5])
         for result in results.values():

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .outcome import WorkPath
+
 #: dtype kinds that may cross: bool, signed, unsigned, float, complex.
 _ARRAY_KINDS = frozenset("biufc")
 MAX_DEPTH = 32
@@ -92,6 +94,8 @@ def to_plain(value: Any, _depth: int = 0, _budget: list[int] | None = None) -> A
     if isinstance(value, np.generic) and np.dtype(type(value)).kind in _ARRAY_KINDS:
         scalar = np.asarray(value)
         return {"$scalar": scalar.dtype.str, "data": base64.b64encode(scalar.tobytes()).decode("ascii")}
+    if type(value) is WorkPath:
+        return {"$workpath": value.name}
     if type(value) in (list, tuple, dict):
         # Items count against one budget for the whole value: a list of long lists
         # cannot grow a message past what the grader is willing to read.
@@ -185,6 +189,12 @@ def from_plain(data: Any, _depth: int = 0) -> Any:
         if type(text) is not str or len(text) > 4000 or not text.lstrip("-").isdigit():
             raise CodecError("malformed integer")
         return int(text)
+    if "$workpath" in data:
+        _require_keys(data, {"$workpath"})
+        try:
+            return WorkPath(str(data["$workpath"])[:200])
+        except ValueError as exc:
+            raise CodecError(str(exc)) from exc
     if "$opaque" in data:
         _require_keys(data, {"$opaque", "repr"})
         if type(data["$opaque"]) is not str or type(data["repr"]) is not str:
@@ -234,6 +244,16 @@ def _decode_array(data: dict) -> np.ndarray:
     source = data.get("type")
     out.source_type = source[:200] if type(source) is str else "numpy.ndarray"
     return out
+
+
+def bytes_to_plain(data: bytes) -> str:
+    """File contents as they cross the boundary (base64 text)."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def bytes_from_plain(text: Any) -> bytes:
+    """The inverse of :func:`bytes_to_plain`; :class:`CodecError` on anything else."""
+    return _b64(text)
 
 
 def plain_array(value: Any) -> np.ndarray:

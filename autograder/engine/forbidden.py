@@ -58,18 +58,46 @@ def _matches(dotted: str, prefixes: Iterable[str]) -> str | None:
     return None
 
 
+#: Ways to reach a function without naming it. On a by-hand exercise the grader
+#: must be able to see what the learner's function calls, so these are refused
+#: inside it (and the helpers it calls), whatever they would reach.
+DYNAMIC_MODULES = (
+    "importlib", "ctypes", "gc", "inspect", "pickle", "marshal", "dill", "subprocess", "runpy", "code",
+    "builtins", "sys.modules", "sys._getframe", "sys.exc_info", "operator.attrgetter", "operator.methodcaller",
+    "types.FunctionType", "types.CodeType",
+)
+DYNAMIC_CALLS = ("eval", "exec", "compile", "__import__", "globals", "vars")
+DYNAMIC_ATTRIBUTES = (
+    "__closure__", "__wrapped__", "__globals__", "__code__", "__dict__", "__builtins__", "__func__",
+    "__getattribute__", "__reduce__", "__reduce_ex__", "__subclasses__", "cell_contents",
+    "f_back", "f_globals", "f_locals", "tb_frame", "gi_frame", "cr_frame",
+)
+
+
 @dataclass
 class Finding:
-    """One forbidden use: what it resolves to and where it is in the learner's code."""
+    """One forbidden use: what it resolves to and where it is in the learner's code.
+
+    ``function`` and ``first_line`` place it as the learner sees it: ``line 3
+    of conv1d`` counts from the ``def`` line (cell numbers are never shown).
+    ``dynamic`` marks a way of reaching functions without naming them.
+    """
 
     name: str
     line: int
     cell: int | None = None
     text: str = ""
+    function: str = ""
+    first_line: int = 0
+    dynamic: bool = False
 
     def describe(self) -> str:
-        where = f"cell {self.cell}, line {self.line}" if self.cell is not None else f"line {self.line}"
-        return f"{self.name} ({where}: {self.text.strip()[:80]})"
+        if self.function and self.first_line:
+            where = f"line {self.line - self.first_line + 1} of {self.function}"
+        else:
+            where = f"line {self.line}"
+        shown = f"{self.name} ({where}: {self.text.strip()[:80]})"
+        return f"{shown}, which hides from the grader what your function calls (call functions by their names)" if self.dynamic else shown
 
 
 @dataclass
@@ -136,7 +164,12 @@ def parse_cells(cells: Iterable[tuple[int | None, str]]) -> list[_Cell]:
 
 
 def static_findings(cells: list[_Cell], function: str, prefixes: Iterable[str]) -> list[Finding]:
-    """Forbidden uses inside ``function`` (its last definition) and the helpers it calls."""
+    """Forbidden uses inside ``function`` (its last definition) and the helpers it calls.
+
+    When library names are forbidden (a by-hand exercise), ways of reaching a
+    function without naming it (:data:`DYNAMIC_CALLS`, ...) are findings too.
+    """
+    by_hand = bool(tuple(prefixes))
     prefixes = expand(tuple(prefixes) + ALWAYS_FORBIDDEN)
     scope = _Scope()
     defs: dict[str, tuple[_Cell, ast.AST]] = {}
@@ -160,12 +193,14 @@ def static_findings(cells: list[_Cell], function: str, prefixes: Iterable[str]) 
         local = _Scope(dict(scope.aliases), list(scope.star_modules))
         _record_imports(node, local)
         for sub in ast.walk(node):
-            finding = _check_node(sub, local, star, prefixes)
+            finding = _check_node(sub, local, star, prefixes) or (_check_dynamic(sub, local, star) if by_hand else None)
             if finding:
                 finding.cell = cell.index
                 line = getattr(sub, "lineno", 0)
                 finding.line = line
                 finding.text = cell.lines[line - 1] if 0 < line <= len(cell.lines) else ""
+                finding.function = node.name
+                finding.first_line = node.lineno
                 findings.append(finding)
             if isinstance(sub, ast.Name) and sub.id in defs and sub.id not in seen:
                 todo.append(sub.id)
@@ -216,6 +251,34 @@ def _check_node(node: ast.AST, scope: _Scope, star: dict[str, str], prefixes: tu
             base = _resolve(owner, scope, star) if owner else None
             if base and _matches(f"{base}.{strings[0]}", prefixes):
                 return Finding(f"{base}.{strings[0]}", 0)
+    return None
+
+
+def _check_dynamic(node: ast.AST, scope: _Scope, star: dict[str, str]) -> Finding | None:
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        name = node.func.id
+        if name in DYNAMIC_CALLS and name not in scope.aliases:
+            return Finding(f"{name}()", 0, dynamic=True)
+        if name in ("getattr", "setattr", "delattr") and name not in scope.aliases:
+            attribute = node.args[1] if len(node.args) > 1 else None
+            if not (isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)):
+                return Finding(f"{name} with a computed name", 0, dynamic=True)
+            if attribute.value in DYNAMIC_ATTRIBUTES:
+                return Finding(f"{name}(..., {attribute.value!r})", 0, dynamic=True)
+    if isinstance(node, ast.Attribute) and node.attr in DYNAMIC_ATTRIBUTES:
+        return Finding(f".{node.attr}", 0, dynamic=True)
+    if isinstance(node, ast.Name) and node.id in ("__builtins__", "__import__") and isinstance(node.ctx, ast.Load):
+        return Finding(node.id, 0, dynamic=True)
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [f"{node.module}.{a.name}" for a in node.names if node.module]
+        for module in modules:
+            if _matches(module, DYNAMIC_MODULES) or (isinstance(node, ast.ImportFrom) and _matches(node.module or "", DYNAMIC_MODULES)):
+                return Finding(module, 0, dynamic=True)
+    if isinstance(node, (ast.Attribute, ast.Name)) and isinstance(getattr(node, "ctx", None), ast.Load):
+        parts = _dotted(node)
+        dotted = _resolve(parts, scope, star) if parts else None
+        if dotted and _matches(dotted, DYNAMIC_MODULES):
+            return Finding(dotted, 0, dynamic=True)
     return None
 
 

@@ -1,12 +1,21 @@
 """The untrusted side: the process that runs a learner's notebook code.
 
 It is forked from a server that has already imported NumPy, SciPy, Pillow and
-Matplotlib, so starting one costs milliseconds.  Before any learner code runs
-it: starts a new session (so the whole group can be killed), applies resource
-limits, switches to an unprivileged user when started as root, moves into its
-private working folder, scrubs the environment, points stdout/stderr at capped
-files, forgets the grader's own modules and blocks importing them, and arms
-nothing yet (tripwires are armed per exercise).
+Matplotlib (for "by hand" exercises, a server sealed against the library
+shortcuts: :mod:`autograder.sandbox.seal`), so starting one costs
+milliseconds.  Before any learner code runs it: starts a new session (so the
+whole group can be killed), applies resource limits, scrubs the environment,
+enters PID and mount namespaces of its own where the kernel allows (a private
+/proc, and a /tmp that is a tmpfs capped at the disk quota), switches to an
+unprivileged user when started as root, drops capabilities, writes the
+assignment's files into its private working folder, points stdout/stderr at
+files there, applies Landlock, forgets the grader's command line and key,
+installs the by-hand guard when sealed, forgets the grader's own modules and
+blocks importing them.
+
+Files reach it through the pipe (input files with each call) and leave it the
+same way (output files with each answer): the trusted parent never touches a
+folder that learner code can change.
 
 It then executes the program's cells, reporting each, and serves requests:
 look names up, call a function on inputs.  Everything it sends is plain JSON
@@ -18,17 +27,21 @@ from __future__ import annotations
 
 import builtins
 import linecache
+import multiprocessing
 import os
 import resource
+import shutil
 import signal
+import stat
 import sys
 import time
 import types
 
 from autograder.engine import codec
-from autograder.engine.forbidden import ForbiddenCall, Tripwires
+from autograder.engine.forbidden import ForbiddenCall
+from autograder.engine.outcome import WorkPath
 from autograder.engine.traceback_info import describe as describe_traceback
-from autograder.sandbox import confine
+from autograder.sandbox import confine, seal
 
 MAX_MESSAGE = 128 * 1024 * 1024
 
@@ -169,22 +182,11 @@ def _become(spec: dict) -> None:
     os.setuid(int(uid))
 
 
-def _isolate(spec: dict) -> bool:
-    """Set the process up; return True when a PID namespace is ready for the next fork."""
-    os.setsid()
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the size limit fails instead
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    workdir = spec["workdir"]
-    os.chdir(workdir)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    for fd, name in ((1, "stdout.txt"), (2, "stderr.txt")):
-        handle = os.open(os.path.join(workdir, name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(handle, fd)
-        os.close(handle)
-    sys.stdin = open(0, "r", closefd=False)
-    sys.stdout = open(1, "w", buffering=1, closefd=False, errors="replace")
-    sys.stderr = open(2, "w", buffering=1, closefd=False, errors="replace")
+#: The child's working folder when it has a private /tmp (a tmpfs of its own).
+PRIVATE_WORKDIR = "/tmp/work"
+
+
+def _environment(workdir: str) -> None:
     os.environ.clear()
     os.environ.update({
         "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -196,14 +198,73 @@ def _isolate(spec: dict) -> bool:
         "OPENBLAS_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
     })
+
+
+def _isolate(spec: dict) -> dict:
+    """Set the process up as root (or its own user); return the namespaces made.
+
+    Runs before the fork that makes the learner's process the first process of
+    its PID namespace: limits, a scrubbed environment, and (where the kernel
+    allows) a private mount namespace whose /tmp is a tmpfs capped at the
+    submission's disk quota.
+    """
+    os.setsid()
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the size limit fails instead
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    sys.stdin = open(0, "r", closefd=False)
+    _environment(spec["workdir"])
     _apply_limits(spec)
     confine.not_dumpable()
-    namespace = bool(spec.get("pid_namespace")) and confine.new_pid_namespace()
+    spaces = {"pid": False, "mount": False}
+    if spec.get("pid_namespace"):
+        spaces = confine.new_namespaces(mount=bool(spec.get("private_tmp")))
+    if spaces["mount"]:
+        try:
+            confine.private_tmp(int(spec["disk_bytes"]), spec.get("uid"), spec.get("gid"))
+        except OSError:
+            spaces["mount"] = False
+    return spaces
+
+
+def _settle(spec: dict, spaces: dict) -> str:
+    """In the learner's process, before its code: identity, folder, files, confinement."""
+    if spaces["mount"]:
+        confine.private_proc()
     _become(spec)
+    confine.drop_capabilities()
+    workdir = PRIVATE_WORKDIR if spaces["mount"] else spec["workdir"]
+    os.makedirs(workdir, mode=0o700, exist_ok=True)
+    os.chdir(workdir)
+    _environment(workdir)
+    for fd, name in ((1, "stdout.txt"), (2, "stderr.txt")):
+        handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        os.dup2(handle, fd)
+        os.close(handle)
+    sys.stdout = open(1, "w", buffering=1, closefd=False, errors="replace")
+    sys.stderr = open(2, "w", buffering=1, closefd=False, errors="replace")
+    for name, data in (spec.get("files") or {}).items():
+        _write_file(name, data)
     if spec.get("landlock"):
-        confine.landlock(list(spec.get("read") or ()), [workdir])
+        confine.landlock(list(spec.get("read") or ()), ["/tmp" if spaces["mount"] else workdir])
     os.umask(0o077)
-    return namespace
+    # Nothing of the grader's process: not its command line, not multiprocessing's key.
+    sys.argv[:] = ["autograder-sandbox"]
+    try:
+        multiprocessing.current_process().authkey = os.urandom(32)
+    except Exception:
+        pass
+    return workdir
+
+
+def _write_file(name: str, data: bytes, folder: str = ".") -> None:
+    if "/" in name or name.startswith(".") or not name:
+        return
+    handle = os.open(os.path.join(folder, name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
 
 
 def _forget_grader() -> None:
@@ -239,10 +300,21 @@ def _run_cells(channel: Channel, cells: list, skip: set, ns: dict) -> None:
         except BaseException as exc:  # SystemExit and KeyboardInterrupt included
             report["status"] = "raised"
             report["raised"] = _raised(exc)
+        _only_the_server()
         report["seconds"] = time.perf_counter() - started
         _flush()
         channel.send(report)
     channel.send({"t": "ready"})
+
+
+_SERVER_PID = [0]
+
+
+def _only_the_server() -> None:
+    """A copy of this process that learner code forked (os.fork) ends here, rather
+    than going on to answer the grader as well."""
+    if os.getpid() != _SERVER_PID[0]:
+        os._exit(0)
 
 
 def _flush() -> None:
@@ -272,48 +344,106 @@ def _lookup(names: list, ns: dict) -> dict:
     return found
 
 
-def _serve_call(channel: Channel, request: dict, ns: dict, wires: Tripwires) -> None:
+def _serve_call(channel: Channel, request: dict, ns: dict, workdir: str) -> None:
     function = ns.get(request.get("name"))
-    forbidden = tuple(request.get("forbidden") or ())
     for position, call in enumerate(request.get("calls") or []):
-        args = codec.from_plain(call.get("args", {"$tuple": []}))
-        kwargs = codec.from_plain(call.get("kwargs", {"$dict": []}))
+        folder = None
+        if call.get("files") or call.get("outputs") or call.get("folder"):
+            folder = os.path.join(workdir, f"call-{position}")
+            _fresh_folder(folder)
+            for name, data in call.get("files") or []:
+                _write_file(str(name), codec.bytes_from_plain(data), folder)
+        args = _resolve(codec.from_plain(call.get("args", {"$tuple": []})), folder)
+        kwargs = _resolve(codec.from_plain(call.get("kwargs", {"$dict": []})), folder)
         args = tuple(codec.plain_array(a) if isinstance(a, codec.ArrayInfo) else a for a in args)
         kwargs = {k: codec.plain_array(v) if isinstance(v, codec.ArrayInfo) else v for k, v in kwargs.items()}
         reply: dict = {"t": "result", "i": position}
-        budget = [codec.MAX_BYTES]  # one budget for the value and the arguments after the call
+        budget = [codec.MAX_BYTES]  # one budget for the value, the arguments after the call and the files
+        seal.take_hits()
         started = time.perf_counter()
-        wires.arm(forbidden)
         try:
             value = function(*args, **kwargs)
             reply["value"] = codec.to_plain(value, 0, budget)
         except (Exception, ForbiddenCall, SystemExit, KeyboardInterrupt, GeneratorExit) as exc:
             reply["raised"] = _raised(exc)
         finally:
-            reply["forbidden"] = wires.disarm()
+            reply["forbidden"] = seal.take_hits()
+        _only_the_server()
         reply["seconds"] = time.perf_counter() - started
         reply["args_after"] = codec.to_plain(tuple(args), 0, budget)
+        if folder is not None and call.get("outputs"):
+            reply["files"] = [[name, codec.bytes_to_plain(data)] for name in call["outputs"]
+                              if (data := _read_output(os.path.join(folder, str(name)), budget)) is not None]
         _flush()
         channel.send(reply)
     channel.send({"t": "done"})
+
+
+def _fresh_folder(folder: str) -> None:
+    if os.path.lexists(folder):
+        if os.path.isdir(folder) and not os.path.islink(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            os.unlink(folder)
+    os.mkdir(folder, 0o700)
+
+
+def _resolve(obj, folder):
+    """WorkPath placeholders of a call become paths in its folder."""
+    if isinstance(obj, WorkPath):
+        return os.path.join(folder or ".", obj.name)
+    if type(obj) is tuple:
+        return tuple(_resolve(v, folder) for v in obj)
+    if type(obj) is dict:
+        return {k: _resolve(v, folder) for k, v in obj.items()}
+    return obj
+
+
+def _read_output(path: str, budget: list) -> bytes | None:
+    """A file the function wrote: a regular file, never through a link, within the budget."""
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > budget[0]:
+            return None
+        with os.fdopen(handle, "rb", closefd=False) as source:
+            data = source.read(budget[0] + 1)
+        if len(data) > budget[0]:
+            return None
+        budget[0] -= len(data)
+        return data
+    finally:
+        os.close(handle)
 
 
 def main(spec: dict, requests, replies) -> None:
     """Entry point of the sandboxed process (``spec`` comes from the trusted parent)."""
     channel = Channel(requests, replies)
     try:
-        namespace = _isolate(spec)
+        spaces = _isolate(spec)
     except BaseException as exc:  # report why the sandbox could not be set up
         channel.send({"t": "fatal", "message": f"{type(exc).__name__}: {exc}"})
         return
-    if namespace:
+    if spaces["pid"]:
         # From here on the learner's code runs as process 1 of its own PID namespace:
         # it cannot name any process outside, and nothing it starts outlives it.
         confine.run_as_namespace_init()
-    wires = Tripwires()
-    wires.install()
+    prefixes = tuple(spec.get("seal") or ())
+    try:
+        workdir = _settle(spec, spaces)
+        if prefixes:
+            if seal.sealed() != prefixes:
+                raise RuntimeError(f"the fork server was not sealed against {', '.join(prefixes)}")
+            seal.install_guard(prefixes)
+    except BaseException as exc:
+        channel.send({"t": "fatal", "message": f"{type(exc).__name__}: {exc}"})
+        return
     _forget_grader()
     ns = _namespace()
+    _SERVER_PID[0] = os.getpid()
     _run_cells(channel, spec["cells"], set(spec.get("skip", ())), ns)
     while True:
         request = channel.receive()
@@ -323,8 +453,12 @@ def main(spec: dict, requests, replies) -> None:
             if request.get("op") == "lookup":
                 channel.send({"t": "names", "names": _lookup(request.get("names") or [], ns)})
             elif request.get("op") == "call":
-                _serve_call(channel, request, ns, wires)
+                _serve_call(channel, request, ns, workdir)
         except BaseException:  # learner code broke the serving machinery: the grader sees a crash
+            if os.environ.get("AUTOGRADER_DEBUG_CHILD"):
+                import traceback
+
+                traceback.print_exc(file=sys.__stderr__)
             break
     _flush()
     os._exit(0)

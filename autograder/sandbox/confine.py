@@ -81,6 +81,7 @@ def _lib():
     global _libc
     if _libc is None:
         _libc = ctypes.CDLL(None, use_errno=True)
+        _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
     return _libc
 
 
@@ -229,19 +230,96 @@ def _write(path: str, text: str) -> None:
 
 def new_pid_namespace() -> bool:
     """Make the next fork() start a PID namespace (as root, or in a new user namespace)."""
+    return new_namespaces(mount=False)["pid"]
+
+
+def new_namespaces(mount: bool = True) -> dict:
+    """A PID namespace for the next fork() and, with ``mount``, a private mount namespace now.
+
+    As root both come directly; otherwise through a new user namespace (where
+    the kernel allows unprivileged ones), keeping the same ids inside.
+    Returns which were made: ``{"pid": bool, "mount": bool}``.
+    """
     libc = _lib()
-    if os.getuid() == 0 and libc.unshare(ctypes.c_int(CLONE_NEWPID)) == 0:
-        return True
+    flags = CLONE_NEWPID | (CLONE_NEWNS if mount else 0)
+    if os.getuid() == 0:
+        if libc.unshare(ctypes.c_int(flags)) == 0:
+            return {"pid": True, "mount": mount}
+        if mount and libc.unshare(ctypes.c_int(CLONE_NEWPID)) == 0:
+            return {"pid": True, "mount": False}
     uid, gid = os.getuid(), os.getgid()
-    if libc.unshare(ctypes.c_int(CLONE_NEWUSER | CLONE_NEWPID)) != 0:
-        return False
+    made = None
+    for attempt in ((flags, mount), (CLONE_NEWPID, False)):
+        if libc.unshare(ctypes.c_int(CLONE_NEWUSER | attempt[0])) == 0:
+            made = attempt[1]
+            break
+    if made is None:
+        return {"pid": False, "mount": False}
     try:  # keep the same ids inside, so that learner code sees its own user
         _write("/proc/self/setgroups", "deny")
         _write("/proc/self/uid_map", f"{uid} {uid} 1")
         _write("/proc/self/gid_map", f"{gid} {gid} 1")
     except OSError:
         pass
-    return True
+    return {"pid": True, "mount": made}
+
+
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_NOEXEC = 8
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None) -> None:
+    libc = _lib()
+    encode = lambda s: None if s is None else s.encode()  # noqa: E731
+    if libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data)) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"mount {fstype or ''} on {target}: {os.strerror(errno)}")
+
+
+def private_tmp(size_bytes: int, uid: int | None, gid: int | None) -> None:
+    """In a private mount namespace: a size-limited tmpfs on /tmp (and /dev/shm, /var/tmp).
+
+    Everything the sandbox writes lands in memory the kernel caps at
+    ``size_bytes`` (writes past it fail with "No space left on device"),
+    never on the grader's disk, and disappears with the namespace.  Mounts
+    are made private first so that nothing propagates to the host.
+    """
+    _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
+    owner = f",uid={uid},gid={gid}" if uid is not None else ""
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(size_bytes)},mode=0700{owner}")
+    for extra in ("/dev/shm", "/var/tmp"):
+        if os.path.isdir(extra):
+            try:
+                _mount("tmpfs", extra, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, f"size=1m,mode=0700{owner}")
+            except OSError:
+                pass
+
+
+def private_proc() -> bool:
+    """A /proc of the process's own PID namespace: no other process of the machine is visible."""
+    try:
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+        return True
+    except OSError:
+        return False
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def drop_capabilities() -> bool:
+    """Give up every capability (those a new user namespace grants), for good."""
+    header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (_CapData * 2)()
+    return _lib().capset(ctypes.byref(header), data) == 0
 
 
 def run_as_namespace_init(close_in_parent=()) -> None:

@@ -23,7 +23,23 @@ from pathlib import Path
 
 BASE_UID = 61000
 SLOTS = 256
-_SLOT_DIR = Path(tempfile.gettempdir()) / "autograder-slots"
+# Root's own folder where there is one (/run is not writable by anyone else); /tmp is
+# world-writable, so there the folder is checked before use (see _slot_dir).
+_SLOT_DIR = Path("/run/autograder-slots") if os.path.isdir("/run") and os.access("/run", os.W_OK) else Path(tempfile.gettempdir()) / "autograder-slots"
+
+
+def _slot_dir() -> int:
+    """An fd of the slot folder: made by us, root's, mode 0700, not a link (never followed)."""
+    try:
+        os.mkdir(_SLOT_DIR, 0o700)
+    except FileExistsError:
+        pass
+    fd = os.open(_SLOT_DIR, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    info = os.fstat(fd)
+    if info.st_uid != os.getuid() or info.st_mode & 0o077:
+        os.close(fd)
+        raise RuntimeError(f"{_SLOT_DIR} is not a private folder of this user (owner {info.st_uid}, mode {oct(info.st_mode & 0o777)}); remove it")
+    return fd
 
 
 @dataclass
@@ -45,10 +61,23 @@ def claim() -> Identity:
     """Claim a free slot (root) or describe the current user (not root)."""
     if os.getuid() != 0:
         return Identity(None, None, None)
-    _SLOT_DIR.mkdir(mode=0o700, exist_ok=True)
-    os.chmod(_SLOT_DIR, 0o700)
-    for slot in range(SLOTS):
-        fd = os.open(_SLOT_DIR / f"{slot}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    folder = _slot_dir()
+    try:
+        return _claim_in(folder)
+    finally:
+        os.close(folder)
+
+
+_NEXT = [0]
+
+
+def _claim_in(folder: int) -> Identity:
+    # Slots are taken in turn rather than lowest first: processes of a sandbox that was
+    # just ended may still be dying, and they count against their user's process limit.
+    start = _NEXT[0]
+    for offset in range(SLOTS):
+        slot = (start + offset) % SLOTS
+        fd = os.open(f"{slot}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600, dir_fd=folder)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -56,6 +85,7 @@ def claim() -> Identity:
             continue
         uid = BASE_UID + slot
         sweep_user(uid)  # leftovers of a grader that was killed
+        _NEXT[0] = (slot + 1) % SLOTS
         return Identity(uid, uid, slot, fd)
     raise RuntimeError(f"all {SLOTS} sandbox slots are in use; lower the number of workers")
 

@@ -5,10 +5,18 @@ A :class:`Session` runs one submission.  It implements the evaluator's
 functions in the child, enforcing wall-clock limits, and restarts the child
 (skipping the cell that ended it) when a cell or a call kills or stalls it, so
 that one bad cell costs only the exercises that depend on it.
+
+What the trusted side holds for a submission is bounded: every message from
+the child is read only up to a size decided beforehand (per call: a megabyte
+plus a multiple of what was sent; per exercise: a cap on the sum), so that a
+small submission cannot make the grader decode and keep gigabytes.  Files go
+to the child and come back through the pipe; the trusted side never reads or
+writes a folder the child can change.
 """
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import multiprocessing
 import os
@@ -31,6 +39,16 @@ from . import child, confine, identity
 
 MAX_MESSAGE = child.MAX_MESSAGE
 MAX_OUTPUT_FILE = 32 * 1024 * 1024
+#: what one answer may take beyond a multiple of its call's own size
+CALL_REPLY_BASE = 1024 * 1024
+CALL_REPLY_FACTOR = 8
+#: what all the answers of one exercise may take together
+EXERCISE_REPLY_LIMIT = 48 * 1024 * 1024
+#: what a lookup of names or a message about a cell may take
+LOOKUP_REPLY_LIMIT = 8 * 1024 * 1024
+CELL_MESSAGE_LIMIT = 64 * 1024
+#: how often the disk quota is checked when the child has no private tmpfs
+DISK_POLL_SECONDS = 0.2
 
 
 class SandboxError(RuntimeError):
@@ -46,6 +64,8 @@ class Limits:
     memory_mb: int = 1024
     max_file_mb: int = 16
     max_processes: int = 64
+    #: all the files one submission may write, together (a private tmpfs, or a watch)
+    disk_mb: int = 64
     #: kernel confinement (Landlock, PID namespace) where the kernel offers it
     confine: bool = True
 
@@ -57,6 +77,11 @@ class Limits:
 
 _CONTEXT_LOCK = threading.Lock()
 _CONTEXT = None
+_START_LOCK = threading.RLock()
+_SERVERS: dict[tuple[str, ...], Any] = {}
+PRELOAD = "autograder.sandbox.preload"
+SEALED_PRELOAD = "autograder.sandbox.sealed"
+SEAL_VARIABLE = "AUTOGRADER_SEAL"
 
 
 def context():
@@ -65,20 +90,56 @@ def context():
     with _CONTEXT_LOCK:
         if _CONTEXT is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["autograder.sandbox.preload"])
+            ctx.set_forkserver_preload([PRELOAD])
             _CONTEXT = ctx
         return _CONTEXT
 
 
-def warm_up() -> None:
-    """Start the fork server now rather than on the first submission."""
+@contextlib.contextmanager
+def _scrubbed_environment(**extra: str):
+    """A minimal environment while a fork server starts: it keeps what it starts with."""
+    saved = dict(os.environ)
+    keep = {k: saved[k] for k in ("PATH", "LANG", "LC_ALL", "TMPDIR") if k in saved}
+    os.environ.clear()
+    os.environ.update({**keep, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", **extra})
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _server(seal: tuple[str, ...] = ()):
+    """The running fork server for children sealed against ``seal`` (none: the shared one).
+
+    Each set of forbidden names has a server of its own, sealed once at its
+    start (:mod:`autograder.sandbox.seal`), so that a sealed child starts as
+    fast as any other.  Servers start with a scrubbed environment.
+    """
     from multiprocessing import forkserver
 
     context()
-    forkserver.ensure_running()
+    with _START_LOCK:
+        if not seal:
+            with _scrubbed_environment():
+                forkserver.ensure_running()
+            return forkserver._forkserver
+        server = _SERVERS.get(seal)
+        if server is None:
+            server = forkserver.ForkServer()
+            server.set_forkserver_preload([PRELOAD, SEALED_PRELOAD])
+            _SERVERS[seal] = server
+        with _scrubbed_environment(**{SEAL_VARIABLE: json.dumps(list(seal))}):
+            server.ensure_running()
+        return server
 
 
-_START_LOCK = threading.Lock()
+def warm_up(seals=((),)) -> None:
+    """Start the fork servers now rather than on the first submission."""
+    for seal in seals:
+        _server(tuple(seal))
+
+
 _ROOTS: list[str] | None = None
 
 
@@ -91,26 +152,58 @@ def _readable_roots() -> list[str]:
 
 
 @contextlib.contextmanager
-def _hidden_main():
-    """Start children without making them re-import the grader's ``__main__``.
+def _starting(server):
+    """Start a child through ``server``, telling it nothing of the grader's process.
 
-    multiprocessing tells every new process which script started the parent so
-    that it can import it again; for the sandbox that would load grader code
-    (and cost time) in the learner's process.  Hiding the main module's file
-    and spec while the process starts leaves the child with nothing to import.
+    multiprocessing tells every new process which script started the parent
+    (so that it can import it again), the parent's command line and its
+    authentication key.  For the sandbox the first would load grader code in
+    the learner's process and the others could carry secrets (``--seed``), so
+    while the child starts, the main module's file and spec are hidden and the
+    command line is a placeholder; the child gets a key of its own.
     """
+    from multiprocessing import forkserver
+
     with _START_LOCK:
         main = sys.modules.get("__main__")
         saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__}
+        argv = list(sys.argv)
+        connect = forkserver.connect_to_new_process
         if main is not None:
             main.__dict__.pop("__file__", None)
             main.__dict__["__spec__"] = None
+        sys.argv[:] = ["autograder-sandbox"]
+        forkserver.connect_to_new_process = server.connect_to_new_process
         try:
             yield
         finally:
+            forkserver.connect_to_new_process = connect
+            sys.argv[:] = argv
             if main is not None:
                 main.__dict__.pop("__spec__", None)
                 main.__dict__.update(saved)
+
+
+_MOUNTS: bool | None = None
+
+
+def private_tmp_available() -> bool:
+    """Whether a child can have a mount namespace of its own (for its private tmpfs)."""
+    global _MOUNTS
+    if _MOUNTS is None:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the probe process
+            os.close(read)
+            made = confine.new_namespaces(mount=True)
+            os.write(write, b"1" if made["mount"] else b"0")
+            os._exit(0)
+        os.close(write)
+        answer = os.read(read, 1)
+        os.close(read)
+        os.waitpid(pid, 0)
+        _MOUNTS = answer == b"1"
+    return _MOUNTS
 
 
 def _describe_exit(code: int | None) -> str:
@@ -153,7 +246,10 @@ class Session:
     program: Program
     limits: Limits = field(default_factory=Limits)
     files: dict[str, bytes] = field(default_factory=dict)
+    #: forbidden names this submission's child is sealed against (by-hand exercises)
+    seal: tuple[str, ...] = ()
     _process: Any = None
+    _watch_disk: bool = False
     _requests: Any = None
     _replies: Any = None
     _identity: identity.Identity | None = None
@@ -170,10 +266,12 @@ class Session:
             # The child runs as our own user: keep it out of our memory (ptrace, /proc/PID/mem).
             confine.not_dumpable()
         self._identity = identity.claim()
+        # Made before any learner code runs, and never written by us afterwards. With a
+        # private tmpfs (mount namespace) the child does not even see it.
         self._workdir = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
-        for name, data in self.files.items():
-            (self._workdir / name).write_bytes(data)
-        self._own(self._workdir)
+        if self._identity.uid is not None:
+            os.chown(self._workdir, self._identity.uid, self._identity.gid)
+        self._watch_disk = not (self.limits.confine and private_tmp_available())
         started = time.perf_counter()
         self._load()
         self.load_seconds = time.perf_counter() - started
@@ -194,14 +292,6 @@ class Session:
     def remaining(self) -> float:
         return self._deadline - time.monotonic()
 
-    def _own(self, path: Path) -> None:
-        if self._identity and self._identity.uid is not None:
-            for root, dirs, names in os.walk(path):
-                os.chown(root, self._identity.uid, self._identity.gid)
-                for name in names:
-                    os.chown(os.path.join(root, name), self._identity.uid, self._identity.gid)
-        os.chmod(path, 0o700)
-
     def _spec(self) -> dict:
         limits = self.limits
         processes = limits.max_processes
@@ -218,16 +308,22 @@ class Session:
             "max_processes": processes,
             "cpu_seconds": math.ceil(limits.submission_timeout) + 5,
             "pid_namespace": limits.confine,
+            "private_tmp": limits.confine,
+            "disk_bytes": limits.disk_mb * 1024 * 1024,
             "landlock": limits.confine,
             "read": _readable_roots() if limits.confine else [],
+            "files": dict(self.files),
+            "seal": list(self.seal),
         }
 
     def _start(self) -> None:
         ctx = context()
+        server = _server(self.seal)
         requests_reader, requests_writer = ctx.Pipe(duplex=False)
         replies_reader, replies_writer = ctx.Pipe(duplex=False)
         process = ctx.Process(target=child.main, args=(self._spec(), requests_reader, replies_writer), daemon=True)
-        with _hidden_main():
+        process.authkey = os.urandom(32)
+        with _starting(server):
             process.start()
         requests_reader.close()
         replies_writer.close()
@@ -265,20 +361,60 @@ class Session:
         except (OSError, ValueError):
             return False
 
-    def _receive(self, deadline: float) -> dict | str:
-        """The next message, or "timeout" / "eof" / "garbage"."""
-        wait = min(deadline, self._deadline) - time.monotonic()
-        try:
-            if wait <= 0 or not self._replies.poll(wait):
+    def _receive(self, deadline: float, limit: int = CELL_MESSAGE_LIMIT) -> dict | str:
+        """The next message of at most ``limit`` bytes, or "timeout" / "eof" / "garbage" / "oversize" / "disk"."""
+        while True:
+            wait = min(deadline, self._deadline) - time.monotonic()
+            if self._watch_disk:
+                wait = min(wait, DISK_POLL_SECONDS)
+            try:
+                if wait > 0 and self._replies.poll(wait):
+                    raw = self._replies.recv_bytes(max(1, min(limit, MAX_MESSAGE)))
+                    break
+            except EOFError:
+                return "eof"
+            except OSError as exc:
+                return "oversize" if "message length" in str(exc) else "eof"
+            if self._watch_disk and self._disk_used() > self.limits.disk_mb * 1024 * 1024:
+                return "disk"
+            if min(deadline, self._deadline) - time.monotonic() <= 0:
                 return "timeout"
-            raw = self._replies.recv_bytes(MAX_MESSAGE)
-        except (EOFError, OSError):
-            return "eof"
+        self.received += len(raw)
         try:
             message = codec.loads(raw)
         except codec.CodecError:
             return "garbage"
         return message if isinstance(message, dict) else "garbage"
+
+    received: int = 0
+
+    def _disk_used(self) -> int:
+        """Bytes of the files under the working folder (when no tmpfs caps them)."""
+        total, todo = 0, [str(self._workdir)]
+        while todo:
+            try:
+                with os.scandir(todo.pop()) as entries:
+                    for entry in entries:
+                        try:
+                            info = entry.stat(follow_symlinks=False)
+                        except OSError:
+                            continue
+                        total += info.st_blocks * 512
+                        if stat.S_ISDIR(info.st_mode):
+                            todo.append(entry.path)
+            except OSError:
+                continue
+        return total
+
+    def _trouble(self, message: str) -> str:
+        """Why the child's answer is unusable, for the learner."""
+        if message == "disk":
+            return f"it wrote more than the {self.limits.disk_mb} MB of files a submission may write"
+        if message == "oversize":
+            return "it sent back more data than the grader reads for one answer"
+        if message == "eof":
+            return self._exit_reason()
+        return "it sent data the grader cannot read"
 
     def _exit_reason(self) -> str:
         process = self._process
@@ -315,7 +451,9 @@ class Session:
                 if message == "timeout":
                     self._kill()
                     return current, _CellReport(TIMEOUT, detail=f"cell {current} did not finish within {self.limits.exercise_timeout:g} s")
-                reason = self._exit_reason()
+                if message != "eof":
+                    self._kill()
+                reason = self._trouble(message)
                 return current, _CellReport("crashed", detail=f"cell {current} ended the process that runs your code: {reason}")
             kind = message.get("t")
             if kind == "fatal":
@@ -357,7 +495,7 @@ class Session:
         found: dict = {}
         if self._process is not None:
             sent = self._send({"op": "lookup", "names": list(names)})
-            message = self._receive(time.monotonic() + self.limits.exercise_timeout) if sent else "eof"
+            message = self._receive(time.monotonic() + self.limits.exercise_timeout, LOOKUP_REPLY_LIMIT) if sent else "eof"
             if isinstance(message, dict) and message.get("t") == "names" and isinstance(message.get("names"), dict):
                 found = message["names"]
             else:
@@ -394,37 +532,33 @@ class Session:
         self._ensure_running()
         if self._process is None:
             return [Outcome(timed_out=True)]
-        folders = []
-        encoded = []
-        for position, call in enumerate(calls):
-            folder = self._workdir / f"call-{position}"
-            # Most calls touch no files: a folder each would cost a mkdir/rmdir per case.
+        encoded, limits = [], []
+        for call in calls:
+            entry = {"args": codec.to_plain(tuple(call.args)), "kwargs": codec.to_plain(dict(call.kwargs))}
+            if call.files:
+                entry["files"] = [[f.name, codec.bytes_to_plain(f.data)] for f in call.files]
+            if call.outputs:
+                entry["outputs"] = list(call.outputs)
             if call.files or call.outputs or _has_workpath((call.args, call.kwargs)):
-                if folder.exists():
-                    shutil.rmtree(folder, ignore_errors=True)
-                folder.mkdir()
-                for f in call.files:
-                    (folder / f.name).write_bytes(f.data)
-                self._own(folder)
-            folders.append(folder)
-            args = _resolve(call.args, folder)
-            kwargs = _resolve(call.kwargs, folder)
-            encoded.append({"args": codec.to_plain(tuple(args)), "kwargs": codec.to_plain(dict(kwargs))})
+                entry["folder"] = True
+            size = len(codec.dumps(entry))
+            limits.append(CALL_REPLY_BASE + CALL_REPLY_FACTOR * size + (self.limits.max_file_mb * 1024 * 1024 * 4 // 3 if call.outputs else 0))
+            encoded.append(entry)
         sent = self._send({"op": "call", "name": name, "calls": encoded, "forbidden": list(forbidden)})
         outcomes: list[Outcome] = []
         deadline = time.monotonic() + timeout
+        left = EXERCISE_REPLY_LIMIT
         while True:
-            message = self._receive(deadline) if sent else "eof"
+            limit = min(limits[len(outcomes)] if len(outcomes) < len(limits) else CELL_MESSAGE_LIMIT, left)
+            before = self.received
+            message = self._receive(deadline, limit) if sent else "eof"
+            left -= self.received - before
             if isinstance(message, str):
-                if message == "timeout":
-                    self._kill()
-                    self._stop()
-                    outcomes.append(Outcome(timed_out=True))
-                else:
-                    reason = self._exit_reason() if message == "eof" else "it sent data the grader cannot read"
-                    self._kill()
-                    self._stop()
-                    outcomes.append(Outcome(crashed=reason))
+                timed_out = message == "timeout"
+                reason = "" if timed_out else self._trouble(message)
+                self._kill()
+                self._stop()
+                outcomes.append(Outcome(timed_out=True) if timed_out else Outcome(crashed=reason))
                 return outcomes
             kind = message.get("t")
             if kind == "done":
@@ -434,18 +568,21 @@ class Session:
                 self._stop()
                 outcomes.append(Outcome(crashed="it sent messages out of order"))
                 return outcomes
-            outcomes.append(self._outcome(message, calls[len(outcomes)], folders[len(outcomes)]))
+            outcomes.append(self._outcome(message, calls[len(outcomes)]))
 
-    def _outcome(self, message: dict, call: Call, folder: Path) -> Outcome:
+    def _outcome(self, message: dict, call: Call) -> Outcome:
         try:
             value = codec.from_plain(message.get("value")) if "value" in message else None
             args_after = codec.from_plain(message.get("args_after")) if "args_after" in message else None
+            files = {}
+            for entry in message.get("files") or []:
+                if isinstance(entry, list) and len(entry) == 2 and entry[0] in call.outputs:
+                    files[entry[0]] = codec.bytes_from_plain(entry[1])[:MAX_OUTPUT_FILE]
         except codec.CodecError:
             return Outcome(crashed="it sent data the grader cannot read")
         forbidden = message.get("forbidden")
         forbidden = tuple(str(f)[:100] for f in forbidden[:10]) if isinstance(forbidden, list) else ()
         seconds = message.get("seconds")
-        files = {name: data for name in call.outputs if (data := _read_output(folder / name)) is not None}
         return Outcome(
             value=value,
             raised=_raised(message.get("raised")) if "raised" in message else None,
@@ -464,29 +601,3 @@ def _has_workpath(obj: Any) -> bool:
     if type(obj) is dict:
         return any(_has_workpath(v) for v in obj.values())
     return False
-
-
-def _resolve(obj: Any, folder: Path) -> Any:
-    if isinstance(obj, WorkPath):
-        return str(folder / obj.name)
-    if type(obj) is tuple:
-        return tuple(_resolve(v, folder) for v in obj)
-    if type(obj) is dict:
-        return {k: _resolve(v, folder) for k, v in obj.items()}
-    return obj
-
-
-def _read_output(path: Path) -> bytes | None:
-    """Read a file the learner wrote: regular files only, never through a link."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_OUTPUT_FILE:
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            return handle.read(MAX_OUTPUT_FILE)
-    finally:
-        os.close(fd)

@@ -138,8 +138,8 @@ class Batch:
     def cancelled(self) -> bool:
         return self._event.is_set()
 
-    def session(self, program, limits, files) -> Session:
-        session = _CancellableSession(program, limits, files)
+    def session(self, program, limits, files, seal=()) -> Session:
+        session = _CancellableSession(program, limits, files, seal)
         session._batch = self
         return session
 
