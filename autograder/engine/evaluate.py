@@ -653,12 +653,9 @@ def _diagnose(prepared: Prepared, failures: list[_Failure], breakdown: dict, fra
             lines.append(first.message)
             if len(members) > 1:
                 lines.append(f"({len(members) - 1} more case{'s' * (len(members) != 2)} {_MORE[block]}.)")
-            if block == "none":
-                lines[0] += f"\n[returns-none] {_GENERIC_HINTS['returns-none']}"
-                tag = "returns-none"
-            elif block == "modifies-input":
-                lines[0] += f"\n[modifies-input] {_GENERIC_HINTS['modifies-input']}"
-                tag = "modifies-input"
+            if block in ("none", "modifies-input"):
+                tag = "returns-none" if block == "none" else "modifies-input"
+                lines.append(f"[{tag}] {_GENERIC_HINTS[tag]}")
         if named is None and tag is not None:
             named = tag
         texts.append("\n".join(lines))
@@ -690,7 +687,7 @@ def _results_block(prepared: Prepared, members: list[_Failure]) -> tuple[list[st
     first = members[0]
     lines = [first.message] + ([more] if more else [])
     if first.mismatch is not None and first.mismatch.kind == "shape":
-        lines[0] += f"\n[wrong-shape] {_GENERIC_HINTS['wrong-shape']}"
+        lines.append(f"[wrong-shape] {_GENERIC_HINTS['wrong-shape']}")
         return lines, "wrong-shape"
     return lines, None
 
@@ -741,6 +738,12 @@ def _calls(cells, function: str, target: str) -> bool:
     return False
 
 
+def _values_right(result: ExerciseResult) -> bool:
+    """Right on every worked example and hidden check (whatever its bad-input checks say)."""
+    kinds = [result.breakdown[k] for k in ("examples", "hidden") if k in result.breakdown]
+    return bool(kinds) and all(k["passed"] == k["total"] for k in kinds)
+
+
 def _blame_dependencies(prepared: Prepared, result: ExerciseResult, cells, earlier: Mapping[str, ExerciseResult]) -> ExerciseResult:
     """``conv1d_mode calls your conv1d, which fails: fix conv1d first`` instead of the whole message again."""
     ex = prepared.exercise
@@ -749,6 +752,8 @@ def _blame_dependencies(prepared: Prepared, result: ExerciseResult, cells, earli
         other = earlier.get(used)
         if other is None or other.status == PASSED:
             continue
+        if _values_right(other) and not _values_right(result):
+            continue  # it only misses a rule about bad input: wrong values here are this exercise's own
         function = getattr(other, "function", "") or used
         if _calls(cells, ex.function_name, function):
             failing.append(function)
@@ -758,8 +763,9 @@ def _blame_dependencies(prepared: Prepared, result: ExerciseResult, cells, earli
     which = "which fails" if len(failing) == 1 else "which fail"
     first = failing[0] if len(failing) == 1 else "them"
     lead = summary(result.breakdown)
+    lines = [l for l in result.feedback.splitlines() if l.strip() and l != lead]
     text = f"{ex.function_name} calls your {names}, {which}: fix {first} first (its own check says what is wrong), then check {ex.function_name} again."
-    feedback = text + (f"\n{lead}" if lead else "")
+    feedback = "\n".join([text] + ([lead] if lead else []) + ([f"The first check that fails here: {lines[0]}"] if lines else []))
     return ExerciseResult(ex.id, result.status, feedback, None, result.checks_passed, result.checks_total, result.fraction, result.breakdown)
 
 
