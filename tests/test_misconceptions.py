@@ -17,7 +17,7 @@ from autograder.pipeline import check_notebook
 from autograder.report import points_earned
 from autograder.engine.evaluate import evaluate, prepare
 from autograder.exercises import registry
-from autograder.frontends.inline import InProcessCaller
+from autograder.frontends.inline import InProcessCaller, demo
 from autograder.notebook.load import load_program
 from autograder.sandbox.session import Limits
 
@@ -31,15 +31,27 @@ FAST = Limits(exercise_timeout=3, submission_timeout=60)
 CATALOG = {
     "by_hand_full": set(),
     "conv1d": {"no-flip", "length-off-by-one", "forbidden-call"},
-    "conv1d_mode": {"same-left-aligned", "same-first-input-size", "valid-no-swap", "no-flip"},
-    "conv2d": {"no-flip", "flip-one-axis", "same-left-aligned", "uint8-wraparound", "forbidden-call"},
+    "conv1d_mode": {"same-left-aligned", "same-first-input-size", "valid-no-swap", "no-flip", "valid-off-by-one"},
+    "output_length": {"valid-off-by-one"},
+    "conv2d": {"no-flip", "flip-one-axis", "same-left-aligned", "uint8-wraparound", "forbidden-call",
+               "valid-off-by-one", "same-first-input-size"},
+    "pad2d": {"forbidden-call"},
     "conv2d_same": {"wrong-boundary"},
     "corr2d": {"flipped", "length-off-by-one"},
-    "corr2d_multi_in": {"channels-not-summed", "channel-axis"},
-    "conv2d_layer": {"flipped", "no-bias", "stride-ignored", "padding-one-side"},
-    "pool2d": {"stride-ignored", "avg-max-swapped", "ceil-not-floor"},
+    "corr2d_multi_in": {"channels-not-summed", "channel-axis", "first-channel-only"},
+    "corr2d_multi_in_out": {"first-channel-only"},
+    "conv2d_layer": {"flipped", "no-bias", "stride-ignored", "padding-one-side", "height-width-swapped",
+                     "bias-per-element", "first-channel-only", "stride-not-in-window"},
+    "pool2d": {"stride-ignored", "avg-max-swapped", "ceil-not-floor", "height-width-swapped",
+               "stride-not-in-window", "size-ignores-pool"},
+    "conv2d_layer_backward": {"dx-not-flipped", "dx-valid-not-full", "db-not-summed", "stride-ignored",
+                              "padding-not-cropped"},
+    "pool2d_backward": {"max-grad-everywhere", "avg-not-divided", "overlap-overwritten"},
     "conv_output_size": {"int-truncation", "no-floor", "dilation-ignored"},
     "tf_padding": {"padding-symmetric"},
+    "pool_output_size": {"size-ignores-pool"},
+    "model_summary": {"height-width-swapped"},
+    "receptive_field": {"rf-ignores-stride"},
     "filter_image": {"uint8-wraparound", "no-flip"},
     "to_uint8": {"no-clip"},
 }
@@ -100,7 +112,8 @@ def test_in_notebook_check_gives_the_same_verdict(assignment, plant, course, pre
     for name, data in course.data_files(assignment).items():
         (tmp_path / name).write_bytes(data)
     monkeypatch.chdir(tmp_path)
-    namespace: dict = {"__name__": "__main__"}
+    # The kernel's namespace: `from autograder import demo` is a self-check line the program leaves out.
+    namespace: dict = {"__name__": "__main__", "demo": demo}
     for cell in load_program(notebook).cells:
         # As a kernel (and the sandbox) does, keep each cell's source for tracebacks: messages quote the failing line.
         filename = f"<cell {cell.index}>"

@@ -1,4 +1,9 @@
-"""03-cnn-layers: cross-correlation, channels, a convolutional layer, pooling, learning a kernel."""
+"""03-cnn-layers: cross-correlation, channels, a convolutional layer and its backward pass,
+pooling and its backward pass, learning a kernel.
+
+The wrong implementations, detectors and judges the misconceptions use live in
+:mod:`autograder.exercises.cnn_layers_detect`; this module declares the exercises.
+"""
 from __future__ import annotations
 
 import math
@@ -6,10 +11,10 @@ import math
 import numpy as np
 
 from .. import references as ref
-from ..engine import render
 from ..engine.spec import (AUTODIFF_FORBIDDEN, BY_HAND_FORBIDDEN, Case, ErrorCase,
                            Exercise, Misconception)
-from .generators import KINDS, matches_any, values
+from . import cnn_layers_detect as wrong
+from .generators import KINDS, LARGE_KINDS, large_shape, matches_any, values
 
 ASSIGNMENT = "03-cnn-layers"
 
@@ -43,6 +48,15 @@ def _edge_map() -> np.ndarray:
 BY_HAND = BY_HAND_FORBIDDEN
 
 
+def _large_channels(rng: np.random.Generator, c_in: int, c_out: int | None, kernel: tuple[int, int], kind: str):
+    """A large multi-channel input (beyond 32x32) and its kernels, with a label."""
+    shape = large_shape(rng)
+    X = values(rng, (c_in, *shape), kind)
+    K = values(rng, (c_in, *kernel) if c_out is None else (c_out, c_in, *kernel), kind)
+    label = f"{c_in} channels of {shape[0]}x{shape[1]}, {kernel[0]}x{kernel[1]} kernels, {LARGE_KINDS[kind]}"
+    return X, K, label
+
+
 # ----------------------------------------------------------------------------
 # corr2d
 
@@ -72,22 +86,13 @@ def _fit_pairs(rng: np.random.Generator) -> list[tuple[str, np.ndarray, np.ndarr
     return out
 
 
-def _flips(X, K):
-    K = np.asarray(K)
-    return [ref.corr2d(X, np.flip(K)), ref.corr2d(X, np.flip(K, 0)), ref.corr2d(X, np.flip(K, 1))]
-
-
-def _off_by_one(case, got) -> bool:
-    if not isinstance(got, np.ndarray) or got.ndim != 2:
-        return False
-    expected = ref.corr2d(*case.args)
-    diff = [abs(g - e) for g, e in zip(got.shape, expected.shape)]
-    return max(diff) == 1
-
-
 def _corr2d_hidden(rng: np.random.Generator) -> list[Case]:
     cases = [Case((X, K), label=label) for label, X, K in _fit_pairs(rng)]
     cases.append(Case(([[1, 2, 3], [4, 5, 6]], [[1, 0], [0, -1]]), label="plain Python lists"))
+    for kind, kernel in (("big", (3, 3)), ("uint8", (4, 5))):
+        shape = large_shape(rng)
+        cases.append(Case((values(rng, shape, kind), values(rng, kernel, kind)),
+                          label=f"a {shape[0]}x{shape[1]} image, {kernel[0]}x{kernel[1]} kernel, {LARGE_KINDS[kind]}"))
     return cases
 
 
@@ -96,7 +101,7 @@ FLIPPED_CORR = Misconception(
     "Your numbers are what a true convolution gives: the kernel was turned around before sliding. "
     "A CNN layer slides K exactly as it is stored, so Y[i, j] pairs X[i + a, j + b] with K[a, b], the same offset on both. "
     "Check Y[0, 0] of the lesson's example by hand: 0*0 + 1*1 + 3*2 + 4*3 = 19.",
-    detect=matches_any(_flips),
+    detect=matches_any(wrong.corr_flips),
 )
 
 OFF_BY_ONE = Misconception(
@@ -104,7 +109,7 @@ OFF_BY_ONE = Misconception(
     "The output has one row or column too many or too few. A kernel of height kh fits in H - kh + 1 vertical positions "
     "(the last one starts at row H - kh), and likewise W - kw + 1 horizontal ones: a 2x2 kernel on the 3x3 lesson image "
     "gives a 2x2 result.",
-    detect=_off_by_one,
+    detect=wrong.corr_off_by_one,
 )
 
 corr2d = Exercise(
@@ -130,28 +135,6 @@ corr2d = Exercise(
 # corr2d_multi_in and corr2d_multi_in_out
 
 
-def _per_channel(X, K) -> np.ndarray:
-    return np.stack([ref.corr2d(x, k) for x, k in zip(np.asarray(X), np.asarray(K))])
-
-
-def _not_summed(X, K):
-    stack = _per_channel(X, K)
-    return [stack, stack[0], stack[-1]]
-
-
-def _channels_last(X, K):
-    """Channels taken from the last axis (the Keras layout), or summed over a wrong axis."""
-    X, K = np.asarray(X), np.asarray(K)
-    out = []
-    try:
-        out.append(sum(ref.corr2d(X[..., c], K[..., c]) for c in range(K.shape[-1])))
-    except (ValueError, IndexError):
-        pass
-    stack = _per_channel(X, K)
-    out += [stack.sum(axis=1), stack.sum(axis=2)]
-    return out
-
-
 def _multi_in_hidden(rng: np.random.Generator) -> list[Case]:
     shapes = [
         ("three channels, 2x2 kernels", 3, (5, 6), (2, 2)),
@@ -172,6 +155,9 @@ def _multi_in_hidden(rng: np.random.Generator) -> list[Case]:
         cases.append(Case((X, K), label=f"{label}, {KINDS[kind]}"))
     cases.append(Case((values(rng, (3, 5, 5), "uint8"), values(rng, (3, 2, 2), "uint8")), label="uint8 input and kernels, large values"))
     cases.append(Case((values(rng, (2, 4, 6), "float"), values(rng, (2, 3, 2), "neg")), label="float input, integer kernels"))
+    for c, kind, kernel in ((3, "big", (3, 3)), (2, "uint8", (4, 3))):
+        X, K, label = _large_channels(rng, c, None, kernel, kind)
+        cases.append(Case((X, K), label=label))
     return cases
 
 
@@ -179,7 +165,7 @@ NOT_SUMMED = Misconception(
     "channels-not-summed",
     "Each channel of X has its own kernel slice, but together they make ONE output map: cross-correlate X[c] with K[c] "
     "for every channel c and add the results. In the lesson, 56 = 19 (channel 0) + 37 (channel 1).",
-    detect=matches_any(_not_summed),
+    detect=matches_any(wrong.not_summed),
 )
 
 CHANNEL_AXIS = Misconception(
@@ -187,7 +173,14 @@ CHANNEL_AXIS = Misconception(
     "Your code takes the channels along a different axis. Here, as in PyTorch and MXNet, the channel axis comes first: "
     "X has shape (C, H, W) and K has shape (C, kh, kw), so X[c] is one whole image and K[c] its kernel "
     "(Keras stores channels last, which is not the layout of this exercise).",
-    detect=matches_any(_channels_last),
+    detect=matches_any(wrong.channels_last),
+)
+
+FIRST_CHANNEL_ONLY = Misconception(
+    "first-channel-only",
+    "Your result uses only the first channel: X[0] with K[0]. Every channel of X contributes to the map, each with its "
+    "own kernel slice; loop over all C of them (their number is X.shape[0]) and add what each one gives.",
+    detect=matches_any(wrong.first_channel),
 )
 
 corr2d_multi_in = Exercise(
@@ -206,19 +199,9 @@ corr2d_multi_in = Exercise(
         ErrorCase((MULTI_X, [MULTI_K[0]]), label="X has 2 channels, K has 1"),
         ErrorCase((MULTI_X, MULTI_K + [[[1, 1], [1, 1]]]), label="X has 2 channels, K has 3"),
     ),
-    misconceptions=(NOT_SUMMED, CHANNEL_AXIS),
+    misconceptions=(NOT_SUMMED, CHANNEL_AXIS, FIRST_CHANNEL_ONLY),
     forbidden=BY_HAND,
 )
-
-
-def _stacked_last(X, K):
-    out = ref.corr2d_multi_in_out(X, K)
-    return [np.moveaxis(out, 0, -1)]
-
-
-def _in_out_not_summed(X, K):
-    X, K = np.asarray(X), np.asarray(K)
-    return [np.stack([_per_channel(X, k) for k in K])]
 
 
 def _multi_in_out_hidden(rng: np.random.Generator) -> list[Case]:
@@ -239,6 +222,9 @@ def _multi_in_out_hidden(rng: np.random.Generator) -> list[Case]:
         kind = kinds[n % len(kinds)]
         cases.append(Case((values(rng, (c_in, *hw), kind), values(rng, (c_out, c_in, *khw), kind)), label=f"{label}, {KINDS[kind]}"))
     cases.append(Case((values(rng, (2, 5, 5), "uint8"), values(rng, (3, 2, 2, 2), "uint8")), label="uint8 input and kernels, large values"))
+    for c_in, c_out, kind, kernel in ((2, 3, "big", (3, 3)), (3, 2, "uint8", (2, 3))):
+        X, K, label = _large_channels(rng, c_in, c_out, kernel, kind)
+        cases.append(Case((X, K), label=f"{c_out} outputs from {label}"))
     return cases
 
 
@@ -262,13 +248,20 @@ corr2d_multi_in_out = Exercise(
             "channel-axis",
             "The output channels belong on the first axis: the result has shape (C_out, H', W'), and result[o] is the map "
             "made with the kernels K[o]. Your maps are stacked along another axis.",
-            detect=matches_any(_stacked_last),
+            detect=matches_any(wrong.stacked_last),
         ),
         Misconception(
             "channels-not-summed",
             "Each output channel is ONE map: for output o, cross-correlate every input channel X[c] with K[o, c] and add "
             "them up, as corr2d_multi_in does. Your result keeps the input channels apart.",
-            detect=matches_any(_in_out_not_summed),
+            detect=matches_any(wrong.in_out_not_summed),
+        ),
+        Misconception(
+            "first-channel-only",
+            "Your result leaves channels out: either only the first input channel X[0] takes part, or only the first bank "
+            "of kernels K[0] is used. Output o needs all of X's channels, each with its slice K[o, c], and there is one "
+            "output for every bank in K (K.shape[0] of them).",
+            detect=matches_any(wrong.in_out_first_channel),
         ),
     ),
     forbidden=BY_HAND,
@@ -284,33 +277,6 @@ SHAPE_X = np.arange(64).reshape(1, 8, 8)
 def _weights(kh: int, kw: int) -> np.ndarray:
     """A small, lopsided kernel (so that a flip shows) of shape (1, 1, kh, kw)."""
     return (np.arange(kh * kw) % 4 - 1).reshape(1, 1, kh, kw)
-
-
-def _layer_args(args, kwargs):
-    X, W, b = args[:3]
-    stride = args[3] if len(args) > 3 else kwargs.get("stride", 1)
-    padding = args[4] if len(args) > 4 else kwargs.get("padding", 0)
-    return X, W, b, stride, padding
-
-
-def _pair(v):
-    return (v, v) if np.ndim(v) == 0 else tuple(v)
-
-
-def _one_side(*args, **kwargs):
-    X, W, b, stride, padding = _layer_args(args, kwargs)
-    ph, pw = _pair(padding)
-    if ph == 0 and pw == 0:
-        return []
-    X = np.asarray(X)
-    out = []
-    for before in (True, False):
-        widths = ((0, 0), (ph, 0), (pw, 0)) if before else ((0, 0), (0, ph), (0, pw))
-        try:
-            out.append(ref.conv2d_layer(np.pad(X, widths), W, b, stride, 0))
-        except ValueError:
-            pass
-    return out
 
 
 def _layer_hidden(rng: np.random.Generator) -> list[Case]:
@@ -335,57 +301,107 @@ def _layer_hidden(rng: np.random.Generator) -> list[Case]:
         X = values(rng, (c_in, *hw), kind)
         W = values(rng, (c_out, c_in, *khw), kind if kind != "uint8" else "neg")
         b = values(rng, c_out, "float" if n % 3 == 0 else "neg")
-        cases.append(Case((X, W, b), {"stride": stride, "padding": padding}, label=f"{label}, {KINDS[kind]}"))
+        kwargs = {"stride": stride, "padding": padding}
+        if n % 4 == 1:
+            kwargs["activation"] = "relu"
+            label += ", ReLU"
+        cases.append(Case((X, W, b), kwargs, label=f"{label}, {KINDS[kind]}"))
     X = values(rng, (2, 6, 6), "uint8")
     W = values(rng, (2, 2, 3, 3), "uint8")
     b = values(rng, 2, "uint8")
     cases.append(Case((X, W, b), {"padding": 1}, label="uint8 input, weights and biases, large values"))
+    for c_in, c_out, kind, kernel, stride, padding, activation in ((3, 2, "big", (3, 3), 2, 1, None),
+                                                                    (2, 2, "uint8", (3, 2), (1, 2), (1, 0), "relu")):
+        X, W, label = _large_channels(rng, c_in, c_out, kernel, kind)
+        b = values(rng, c_out, "neg")
+        cases.append(Case((X, W, b), {"stride": stride, "padding": padding, "activation": activation},
+                          label=f"{c_out} outputs from {label}, stride {stride}, padding {padding}, activation {activation}"))
     return cases
 
+
+STRIDE_NOT_IN_WINDOW = (
+    "Your output has the right size, but its windows do not move by the stride: output (i, j) comes from the window "
+    "whose top-left corner is at row i * s and column j * s of the padded input, not at (i, j). With stride 2 the "
+    "second window starts two rows further down, so its values skip every other position."
+)
+
+HEIGHT_WIDTH_SWAPPED = (
+    "Your result matches rows and columns mixed up: a pair such as stride=(1, 3) or padding=(2, 1) is (rows, columns), "
+    "height first, like NumPy shapes: stride (1, 3) moves 1 row down and 3 columns across. (Pillow and OpenCV write "
+    "sizes width first; NumPy and this course never do.) Check each formula against the axis it belongs to: rows with "
+    "H, kh, s_rows and p_rows, columns with W, kw, s_cols and p_cols."
+)
 
 conv2d_layer = Exercise(
     id="conv2d_layer",
     assignment=ASSIGNMENT,
     kind="function",
     names=("conv2d_layer",),
-    signature="conv2d_layer(X, W, b, stride=1, padding=0)",
-    title="The forward pass of a convolutional layer: padding, stride, bias",
+    signature="conv2d_layer(X, W, b, stride=1, padding=0, activation=None)",
+    title="The forward pass of a convolutional layer: padding, stride, bias, ReLU",
     reference=ref.conv2d_layer,
     visible=(
         Case(([LESSON_X], [[LESSON_K]], [1]), expected=np.array([[[20, 26], [38, 44]]]),
              label="the lesson's corr2d example plus a bias of 1"),
+        Case((MULTI_X, [MULTI_K], [1]), {"stride": 2, "padding": 1}, expected=np.array([[[5, 27], [58, 121]]]),
+             label="the worked example: two channels, padding 1, stride 2, bias 1"),
         Case((SHAPE_X, _weights(3, 3), [1]), {"padding": 1}, label="8x8 input, kernel 3, padding 1: 8x8 out"),
         Case((SHAPE_X, _weights(5, 3), [1]), {"padding": (2, 1)}, label="8x8 input, kernel (5, 3), padding (2, 1): 8x8 out"),
         Case((SHAPE_X, _weights(3, 3), [1]), {"stride": 2, "padding": 1}, label="8x8 input, kernel 3, padding 1, stride 2: 4x4 out"),
         Case((SHAPE_X, _weights(3, 5), [1]), {"stride": (3, 4), "padding": (0, 1)},
              label="8x8 input, kernel (3, 5), padding (0, 1), stride (3, 4): 2x2 out"),
+        Case(([LESSON_X], [[LESSON_K]], [-30]), {"activation": "relu"}, expected=np.array([[[0, 0], [7, 13]]]),
+             label="the lesson's example with bias -30 and activation='relu': -11 and -5 become 0"),
     ),
     hidden_cases=_layer_hidden,
+    errors=(ErrorCase(([LESSON_X], [[LESSON_K]], [1]), {"activation": "sigmoid"}, label="an activation other than None and 'relu'"),),
     misconceptions=(
         Misconception(
             "flipped",
             "Your layer flips the kernel, as a true convolution would. Deep-learning libraries compute a cross-correlation: "
             "out[o, i, j] adds W[o, c, a, b] * X_padded[c, i*s + a, j*s + b], with the same offsets (a, b) on both.",
-            wrong=lambda X, W, b, stride=1, padding=0: ref.conv2d_layer(X, np.flip(np.asarray(W), (-2, -1)), b, stride, padding),
+            wrong=wrong.layer_flipped,
         ),
         Misconception(
             "no-bias",
             "The bias is missing: every value of output channel o gets b[o] added once, after the sum over channels and "
             "kernel positions. In the lesson's example the cross-correlation gives 19 and the layer, with bias 1, gives 20.",
-            wrong=lambda X, W, b, stride=1, padding=0: ref.conv2d_layer(X, W, np.zeros(np.shape(b)), stride, padding),
+            wrong=wrong.layer_no_bias,
+        ),
+        Misconception(
+            "bias-per-element",
+            "The bias went into the sum: it was added once for every product of a window and the kernel (kh * kw times, "
+            "or kh * kw * C_in times). A bias is one number per output channel, added ONCE to each output value, after "
+            "the window's products have been summed. The lesson's example with bias 1 gives 20, not 19 + 4.",
+            detect=matches_any(wrong.layer_bias_per_element),
         ),
         Misconception(
             "stride-ignored",
             "Your windows move one pixel at a time whatever the stride. With stride s the window's top-left corner visits "
             "rows 0, s, 2s, ... of the padded input, so there are floor((n + 2p - k) / s) + 1 of them: 4 for n = 8, k = 3, "
             "p = 1, s = 2.",
-            wrong=lambda X, W, b, stride=1, padding=0: ref.conv2d_layer(X, W, b, 1, padding),
+            wrong=wrong.layer_stride_ignored,
         ),
+        Misconception("stride-not-in-window", STRIDE_NOT_IN_WINDOW, wrong=wrong.layer_stride_not_in_window),
         Misconception(
             "padding-one-side",
             "Padding p means p rows of zeros above AND p below (and p columns on the left AND on the right): the padded "
             "input is (H + 2p) x (W + 2p). Your zeros are on one side only.",
-            detect=matches_any(_one_side),
+            detect=matches_any(wrong.layer_one_side),
+        ),
+        Misconception("height-width-swapped", HEIGHT_WIDTH_SWAPPED, wrong=wrong.layer_hw_swapped),
+        Misconception(
+            "first-channel-only",
+            "Your layer leaves channels out: only the first input channel, or only the first filter, takes part. Output "
+            "channel o sums over ALL input channels (each with its slice W[o, c]), and there is one output channel per "
+            "filter, W.shape[0] of them.",
+            detect=matches_any(wrong.layer_first_channel),
+        ),
+        Misconception(
+            "relu-before-bias",
+            "The ReLU came too early: you cut the negative sums to 0 and then added the bias. The layer adds the bias first "
+            "and applies max(0, .) to the result, so with bias -30 the lesson's 19 becomes max(0, -11) = 0, not 0 - 30.",
+            wrong=wrong.relu_before_bias,
         ),
     ),
     forbidden=BY_HAND,
@@ -393,22 +409,120 @@ conv2d_layer = Exercise(
 
 
 # ----------------------------------------------------------------------------
+# conv2d_layer_backward
+
+#: A small float layer whose gradients are compared with central differences.
+NUMERIC_X = np.round(np.random.default_rng(3).normal(0, 1, (2, 4, 5)), 2)
+NUMERIC_W = np.round(np.random.default_rng(4).normal(0, 1, (2, 2, 3, 2)), 2)
+NUMERIC_B = np.array([0.5, -1.0])
+NUMERIC_DOUT = np.round(np.random.default_rng(5).normal(0, 1, (2, 4, 2)), 2)
+
+
+def _backward_hidden(rng: np.random.Generator) -> list[Case]:
+    settings = [
+        ("1 input, 1 output, 2x2 kernel", 1, 1, (4, 5), (2, 2), 1, 0),
+        ("2 inputs, 3 outputs, 3x3 kernels, padding 1", 2, 3, (5, 6), (3, 3), 1, 1),
+        ("stride 2, no padding", 1, 2, (7, 7), (3, 3), 2, 0),
+        ("stride 2, padding 1", 3, 1, (6, 8), (3, 3), 2, 1),
+        ("stride and padding as pairs", 2, 2, (7, 8), (3, 2), (2, 3), (1, 0)),
+        ("stride larger than the kernel (rows the gradient never reaches)", 1, 2, (9, 8), (2, 2), 3, 0),
+        ("1x1 kernels", 3, 2, (4, 3), (1, 1), 1, 0),
+        ("kernel as large as the padded input", 2, 1, (3, 3), (5, 5), 1, 1),
+        ("1xN input", 2, 2, (1, 9), (1, 3), (1, 2), (0, 1)),
+    ]
+    kinds = list(KINDS)
+    cases = []
+    for n, (label, c_in, c_out, hw, khw, stride, padding) in enumerate(settings):
+        kind = kinds[n % len(kinds)]
+        X = values(rng, (c_in, *hw), kind)
+        W = values(rng, (c_out, c_in, *khw), "neg" if kind == "uint8" else kind)
+        b = values(rng, c_out, "neg")
+        out_shape = ref.conv2d_layer(X, W, b, stride, padding).shape
+        dout = values(rng, out_shape, "float" if n % 2 else "neg")
+        cases.append(Case((dout, X, W, b), {"stride": stride, "padding": padding}, label=f"{label}, {KINDS[kind]}"))
+    for c_in, c_out, kind, kernel, stride, padding in ((2, 2, "big", (3, 3), 1, 1), (3, 1, "uint8", (3, 2), (2, 1), (0, 1))):
+        X, W, label = _large_channels(rng, c_in, c_out, kernel, kind)
+        b = values(rng, c_out, "neg")
+        dout = values(rng, ref.conv2d_layer(X, W, b, stride, padding).shape, kind)
+        cases.append(Case((dout, X, W, b), {"stride": stride, "padding": padding},
+                          label=f"{c_out} output(s) from {label}, stride {stride}, padding {padding}, dout of the same kind"))
+    return cases
+
+
+def _stride_ignored_backward(case, got) -> bool:
+    parts = wrong.backward_stride_ignored(*case.args, **case.kwargs)
+    return bool(parts) and any(wrong.component(i, lambda *a, **k: [parts[i]])(case, got) for i in range(2))
+
+
+conv2d_layer_backward = Exercise(
+    id="conv2d_layer_backward",
+    assignment=ASSIGNMENT,
+    kind="function",
+    names=("conv2d_layer_backward",),
+    signature="conv2d_layer_backward(dout, X, W, b, stride=1, padding=0)",
+    title="The backward pass of a convolutional layer: dX, dW and db by hand",
+    reference=ref.conv2d_layer_backward,
+    returns="tuple",
+    visible=(
+        Case((np.ones((1, 2, 2), dtype=int), [LESSON_X], [[LESSON_K]], [0]),
+             expected=(np.array([[[0, 1, 1], [2, 6, 4], [2, 5, 3]]]), np.array([[[[8, 12], [20, 24]]]]), np.array([4])),
+             label="the lesson's 3x3 grid and kernel, dout all ones"),
+        Case((np.ones((1, 2, 2), dtype=int), MULTI_X, [MULTI_K], [1]), {"stride": 2, "padding": 1},
+             label="the worked example of conv2d_layer (two channels, padding 1, stride 2), dout all ones"),
+        Case(([[[1, 0], [0, 0]], [[0, 0], [0, 2]]], [LESSON_X], [[LESSON_K], [[[1, 0], [0, -1]]]], [0, 0]),
+             label="two output channels, each with one nonzero gradient"),
+        Case((NUMERIC_DOUT, NUMERIC_X, NUMERIC_W, NUMERIC_B), {"stride": (1, 2), "padding": (1, 0)},
+             label="floats, stride (1, 2), padding (1, 0): every gradient against nudges of every input and weight",
+             judge=wrong.layer_numeric_judge(NUMERIC_DOUT, NUMERIC_X, NUMERIC_W, NUMERIC_B, (1, 2), (1, 0))),
+    ),
+    hidden_cases=_backward_hidden,
+    errors=(
+        ErrorCase((np.ones((1, 3, 3)), [LESSON_X], [[LESSON_K]], [0]), label="dout of shape (1, 3, 3) for a 2x2 output"),
+    ),
+    misconceptions=(
+        Misconception(
+            "dx-not-flipped",
+            "Your dX slides the kernel back as it is stored. Follow one weight: W[a, b] multiplied X[i + a, j + b] to make "
+            "out[i, j], so dout[i, j] * W[a, b] goes back to X[i + a, j + b]. Seen from one input pixel, the outputs below "
+            "and to the right of it reach it with weights from the kernel's top-left corner: the kernel arrives turned by "
+            "180 degrees, which makes dX a 'full' CONVOLUTION of dout with W (flip and slide, as in assignment 1).",
+            detect=wrong.component(0, wrong.dx_not_flipped),
+        ),
+        Misconception(
+            "dx-valid-not-full",
+            "Your dX is smaller than X: it looks like a 'valid' sliding of the kernel over dout. Every input pixel that any "
+            "window covered needs a gradient, the ones near the border included, where fewer windows reached. Send each "
+            "dout value back to ALL the positions of its window (or pad dout by kh - 1 rows and kw - 1 columns, a 'full' "
+            "size): dX always has the shape of X.",
+            detect=wrong.dx_valid_shape,
+        ),
+        Misconception(
+            "db-not-summed",
+            "db is not the sum of dout over each output map. The bias b[o] was added to EVERY value of output channel o, so "
+            "each of those values sends its dout back to it: db[o] = dout[o].sum(), one number per output channel.",
+            detect=wrong.component(2, wrong.db_not_summed),
+        ),
+        Misconception(
+            "stride-ignored",
+            "Your gradients treat the windows as if they moved one pixel at a time. Output (i, j) came from the window whose "
+            "top-left corner is at (i * s_rows, j * s_cols) of the padded input, so that is where its gradient goes back "
+            "to (for dX) and where its input values come from (for dW).",
+            detect=_stride_ignored_backward,
+        ),
+        Misconception(
+            "padding-not-cropped",
+            "Your dX has the shape of the PADDED input. The padding's zeros are not inputs of the layer: nobody needs their "
+            "gradient. Compute the gradient of the padded input, then cut p_rows rows from the top and the bottom and "
+            "p_cols columns from each side, so that dX has the shape of X.",
+            detect=wrong.padding_not_cropped,
+        ),
+    ),
+    forbidden=BY_HAND + AUTODIFF_FORBIDDEN,
+)
+
+
+# ----------------------------------------------------------------------------
 # pool2d
-
-
-def _pool_args(args, kwargs):
-    X, pool_size = args[:2]
-    stride = args[2] if len(args) > 2 else kwargs.get("stride", 1)
-    mode = args[3] if len(args) > 3 else kwargs.get("mode", "max")
-    return X, pool_size, stride, mode
-
-
-def _ceil_shape(case, got) -> bool:
-    X, pool_size, stride, _ = _pool_args(case.args, case.kwargs)
-    (h, w), (ph, pw), (sh, sw) = np.shape(X), _pair(pool_size), _pair(stride)
-    ceil = (-(-(h - ph) // sh) + 1, -(-(w - pw) // sw) + 1)
-    floor = ((h - ph) // sh + 1, (w - pw) // sw + 1)
-    return isinstance(got, np.ndarray) and ceil != floor and got.shape == ceil
 
 
 def _pool_hidden(rng: np.random.Generator) -> list[Case]:
@@ -434,6 +548,10 @@ def _pool_hidden(rng: np.random.Generator) -> list[Case]:
             if n % 2 == 0 or mode == "max" or "odd" in label or "notes" in label:
                 cases.append(Case((X, pool), {"stride": stride, "mode": mode}, label=f"'{mode}', {label}, {KINDS[kind]}"))
     cases.append(Case((values(rng, (4, 6), "neg"), (2, 3)), label="default stride and mode, negative integers"))
+    for kind, pool, stride, mode in (("big", (3, 2), (2, 1), "max"), ("uint8", (2, 3), 2, "avg")):
+        shape = large_shape(rng)
+        cases.append(Case((values(rng, shape, kind), pool), {"stride": stride, "mode": mode},
+                          label=f"'{mode}', a {shape[0]}x{shape[1]} input, windows {pool}, stride {stride}, {LARGE_KINDS[kind]}"))
     return cases
 
 
@@ -458,23 +576,130 @@ pool2d = Exercise(
             "stride-ignored",
             "Your windows move one step at a time whatever the stride. With stride s the window starts at rows 0, s, 2s, ... "
             "and columns 0, s, 2s, ...: 2x2 windows with stride 2 on a 4x4 input give 2x2 values, not 3x3.",
-            wrong=lambda X, pool_size, stride=1, mode="max": ref.pool2d(X, pool_size, 1, mode),
+            wrong=wrong.pool_stride_ignored,
         ),
+        Misconception("stride-not-in-window", STRIDE_NOT_IN_WINDOW.replace(" of the padded input", " of X"),
+                      wrong=wrong.pool_stride_not_in_window),
         Misconception(
             "avg-max-swapped",
             "Your 'max' and 'avg' are exchanged: 'max' keeps the largest value of each window and 'avg' the mean of its "
             "values. The lesson's first window [[0, 1], [3, 4]] gives 4 for 'max' and 2 for 'avg'.",
-            wrong=lambda X, pool_size, stride=1, mode="max": ref.pool2d(X, pool_size, stride, {"max": "avg", "avg": "max"}.get(mode, mode)),
+            wrong=wrong.pool_swapped_modes,
         ),
         Misconception(
             "ceil-not-floor",
             "Your output has an extra row or column for a window that hangs over the edge of X. Pooling here keeps only "
             "windows that fit entirely, floor((H - ph) / s) + 1 of them per axis, which is how the notes' 11x11 map "
             "becomes 5x5 after 2x2 pooling with stride 2 (rounding down).",
-            detect=_ceil_shape,
+            detect=wrong.pool_ceil_shape,
         ),
+        Misconception(
+            "size-ignores-pool",
+            "Your output size does not depend on the window: it looks like H / s (and W / s) positions, the last windows cut "
+            "short at the edge. A window of ph rows must fit entirely, so its top row can go no further than H - ph: that "
+            "leaves floor((H - ph) / s) + 1 positions (2 for the lesson's 3x3 grid with 2x2 windows and stride 1, not 3).",
+            detect=matches_any(wrong.pool_size_ignores_pool),
+        ),
+        Misconception("height-width-swapped", HEIGHT_WIDTH_SWAPPED.replace("stride=(1, 3) or padding=(2, 1)", "pool_size=(2, 3) or stride=(1, 2)")
+                      .replace(" with H, kh, s_rows and p_rows, columns with W, kw, s_cols and p_cols", " with H, ph and s_rows, columns with W, pw and s_cols"),
+                      wrong=wrong.pool_hw_swapped),
     ),
     forbidden=BY_HAND,
+)
+
+
+# ----------------------------------------------------------------------------
+# pool2d_backward
+
+#: Distinct values (no ties), so that a nudge never changes which one is a window's maximum.
+NUMERIC_POOL_X = np.random.default_rng(6).permutation(30).reshape(5, 6) / 4.0
+NUMERIC_POOL_DOUT = np.round(np.random.default_rng(7).normal(0, 1, (4, 4)), 2)
+
+
+def _pool_backward_hidden(rng: np.random.Generator) -> list[Case]:
+    settings = [
+        ("2x2 windows, stride 2", (6, 8), (2, 2), 2),
+        ("2x2 windows, stride 2, odd sides (a row and a column no window reaches)", (7, 5), (2, 2), 2),
+        ("3x3 windows, stride 1 (overlapping)", (5, 6), (3, 3), 1),
+        ("3x2 windows, stride (2, 1) (overlapping along the rows)", (7, 6), (3, 2), (2, 1)),
+        ("window given as an int, stride 3", (7, 8), 2, 3),
+        ("1x1 windows", (3, 4), (1, 1), 1),
+        ("window as large as the input", (3, 5), (3, 5), 1),
+        ("1xN input", (1, 9), (1, 3), (1, 2)),
+    ]
+    kinds = ["int", "neg", "float", "uint8"]
+    cases = []
+    for n, (label, shape, pool, stride) in enumerate(settings):
+        kind = kinds[n % len(kinds)]
+        X = values(rng, shape, kind)
+        for mode in ("max", "avg"):
+            dout = values(rng, ref.pool2d(X, pool, stride, mode).shape, "float" if (n + len(mode)) % 2 else "neg")
+            cases.append(Case((dout, X, pool), {"stride": stride, "mode": mode}, label=f"'{mode}', {label}, X of {KINDS[kind]}"))
+    X = rng.integers(0, 3, size=(6, 6))
+    cases.append(Case((values(rng, (5, 5), "int"), X, (2, 2)), label="'max' with many ties (values 0 to 2), default stride and mode"))
+    for kind, pool, stride, mode in (("big", (3, 3), 2, "max"), ("uint8", (2, 2), 1, "avg")):
+        shape = large_shape(rng)
+        X = values(rng, shape, kind)
+        dout = values(rng, ref.pool2d(X, pool, stride, mode).shape, "big")
+        cases.append(Case((dout, X, pool), {"stride": stride, "mode": mode},
+                          label=f"'{mode}', a {shape[0]}x{shape[1]} input, windows {pool}, stride {stride}, {LARGE_KINDS[kind]}"))
+    return cases
+
+
+pool2d_backward = Exercise(
+    id="pool2d_backward",
+    assignment=ASSIGNMENT,
+    kind="function",
+    names=("pool2d_backward",),
+    signature="pool2d_backward(dout, X, pool_size, stride=1, mode='max')",
+    title="The backward pass of pooling: where each window's gradient goes",
+    reference=ref.pool2d_backward,
+    visible=(
+        Case(([[1, 2], [3, 4]], np.arange(16).reshape(4, 4), (2, 2)), {"stride": 2},
+             expected=np.array([[0, 0, 0, 0], [0, 1, 0, 2], [0, 0, 0, 0], [0, 3, 0, 4]]),
+             label="the 4x4 grid, 2x2 windows, stride 2, 'max': each gradient goes to its window's maximum"),
+        Case(([[1, 2], [3, 4]], np.arange(16).reshape(4, 4), (2, 2)), {"stride": 2, "mode": "avg"},
+             expected=np.array([[0.25, 0.25, 0.5, 0.5], [0.25, 0.25, 0.5, 0.5], [0.75, 0.75, 1, 1], [0.75, 0.75, 1, 1]]),
+             label="the same with 'avg': each gradient shared by the window's four positions"),
+        Case((np.ones((2, 2), dtype=int), LESSON_X, (2, 2)), expected=np.array([[0, 0, 0], [0, 1, 1], [0, 1, 1]]),
+             label="the lesson's 3x3 grid, 2x2 windows, stride 1: the maxima 4, 5, 7, 8 each get one window's gradient"),
+        Case((np.ones((2, 2)), LESSON_X, (2, 2)), {"mode": "avg"},
+             expected=np.array([[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]]),
+             label="the lesson's grid with 'avg': the centre is in all four windows and collects 4 x 0.25"),
+        Case(([[5]], [[7, 7], [7, 7]], (2, 2)), expected=np.array([[5, 0], [0, 0]]),
+             label="a tie: the first maximum in row-major order gets the gradient"),
+        Case((NUMERIC_POOL_DOUT, NUMERIC_POOL_X, (2, 3)), {"stride": (1, 1)},
+             label="distinct floats, 2x3 windows, stride 1: dX against nudges of every input",
+             judge=wrong.pool_numeric_judge(NUMERIC_POOL_DOUT, NUMERIC_POOL_X, (2, 3), (1, 1), "max")),
+    ),
+    hidden_cases=_pool_backward_hidden,
+    errors=(
+        ErrorCase(([[1, 2], [3, 4]], LESSON_X, (2, 2)), {"mode": "min"}, label="an unknown mode"),
+        ErrorCase(([[1, 2, 3]], LESSON_X, (2, 2)), label="dout of shape (1, 3) for a 2x2 output"),
+    ),
+    misconceptions=(
+        Misconception(
+            "max-grad-everywhere",
+            "With 'max' every position of a window got the window's gradient. Only the maximum reached the output; the other "
+            "values of the window could change a little without changing it, so their gradient from this window is 0. Send "
+            "dout[i, j] to the position of the window's maximum alone (the first one if several are equal).",
+            wrong=wrong.max_grad_everywhere,
+        ),
+        Misconception(
+            "avg-not-divided",
+            "With 'avg' each position got the window's whole gradient. The output is the MEAN of ph * pw values, so each value "
+            "counts for 1 / (ph * pw) of it: each position gets dout[i, j] / (ph * pw) from that window.",
+            wrong=wrong.avg_not_divided,
+        ),
+        Misconception(
+            "overlap-overwritten",
+            "Where windows overlap, a later window replaced what an earlier one had sent (assignment, =). A value that sits "
+            "in several windows, or is the maximum of several, influences each of their outputs, and its gradient is the SUM "
+            "of what every window sends back: add (+=).",
+            wrong=wrong.overlap_overwritten,
+        ),
+    ),
+    forbidden=BY_HAND + AUTODIFF_FORBIDDEN,
 )
 
 
@@ -486,102 +711,9 @@ pool2d = Exercise(
 EDGE_TOL = 0.1
 EDGE9_LR, EDGE9_EPOCHS, EDGE9_TOL = 2e-2, 30, 0.01
 HIDDEN_TOL = 1e-4
-
-
-def _kernel_problem(got, shape) -> str | None:
-    """Type and shape problems of a returned kernel, in words (None when fine)."""
-    if got is None:
-        return "the function returned None; end it with `return K`, the learned kernel."
-    if not isinstance(got, np.ndarray):
-        return f"the result should be the learned kernel as a NumPy array; it is {render.value(got, 80)}."
-    if got.shape != tuple(shape):
-        return f"the learned kernel has shape {render.shape(got)}, but kernel_shape is {tuple(shape)}; return K itself, with that shape."
-    if got.dtype.kind not in "iuf":
-        return f"the learned kernel has dtype {got.dtype}; it should hold real numbers."
-    return None
-
-
-def _learned_judge(target, shape, tol: float, lr: float, hidden: bool):
-    """A judge: the learner's kernel is within ``tol`` of ``target`` (every entry)."""
-    shown_target = render.value(np.asarray(target), 60)
-    target = np.asarray(target, dtype=float)
-
-    def judge(got, **_values) -> str | None:
-        problem = _kernel_problem(got, shape)
-        if problem:
-            return problem
-        K = np.asarray(got, dtype=float)
-        where = "" if hidden else f" {render.value(K, 80)}"
-        goal = "the kernel that made Y" if hidden else shown_target
-        if not np.all(np.isfinite(K)):
-            return (f"the learned kernel{where} holds inf or nan: the iteration blew up, although with lr = {lr:g} "
-                    f"the exact gradient converges here. Check the sign of the update (K - lr * gradient) and the gradient itself.")
-        err = float(np.max(np.abs(K - target)))
-        if err <= tol:
-            return None
-        start = float(np.max(np.abs(target)))
-        said = f"the learned kernel{where} is {err:.3g} away from {goal} (largest difference; at most {tol:g} is expected)"
-        if err > start:
-            return (f"{said}: it ended further away than a small starting kernel is. Each step should go downhill: "
-                    f"check the sign of the update and that each weight's gradient pairs the residual with the input values that weight touched.")
-        return (f"{said}: it moved towards it, but too slowly. Check that the gradient of the SUMMED squared error keeps its "
-                f"factor 2 (not the mean, not half of it) and that the loop runs all `epochs` steps.")
-
-    return judge
-
-
-def _start_judge(shape):
-    """A judge for epochs=0: the starting kernel is small and random."""
-
-    def judge(got, **_values) -> str | None:
-        problem = _kernel_problem(got, shape)
-        if problem:
-            return problem
-        K = np.asarray(got, dtype=float)
-        if not np.all(np.isfinite(K)) or np.max(np.abs(K)) > 0.1:
-            return (f"with epochs=0 no step is taken, so this is your starting kernel, {render.value(K, 80)}: it should be "
-                    f"small (every entry within 0.1 of 0), e.g. normal values with standard deviation 0.01.")
-        if np.all(K == 0):
-            return ("with epochs=0 no step is taken, so this is your starting kernel, and it is all zeros. Start from small "
-                    "RANDOM values (np.random.default_rng(seed).normal(0, 0.01, kernel_shape)): below you will see that "
-                    "a zero start can hide a learning rate that is too large.")
-        return None
-
-    return judge
-
-
-def _diverging_judge(shape):
-    """The 5e-2 run: any kernel of the right shape, and diverging_lr must be True."""
-
-    def judge(got, diverging_lr=None, **_values) -> str | None:
-        if got is not None and isinstance(got, np.ndarray) and got.shape != tuple(shape):
-            return _kernel_problem(got, shape)
-        if not isinstance(diverging_lr, (bool, np.bool_)):
-            return (f"diverging_lr should be True or False, from what your own run with lr = 5e-2 shows; "
-                    f"it is {render.value(diverging_lr, 60)}.")
-        if not diverging_lr:
-            return ("diverging_lr is False, which is not what this run does. Run learn_kernel on the notes' 6x9 image with "
-                    "lr=5e-2 for 1, 2, ..., 10 epochs and watch the loss, or look at the kernel after 10 steps.")
-        return None
-
-    return judge
-
-
-def _design(X: np.ndarray, kh: int, kw: int) -> np.ndarray:
-    """The matrix A with corr2d(X, K).ravel() == A @ K.ravel()."""
-    oh, ow = X.shape[0] - kh + 1, X.shape[1] - kw + 1
-    return np.stack([X[a:a + oh, b:b + ow].ravel() for a in range(kh) for b in range(kw)], axis=1)
-
-
-def _descend(X, Y, K, lr: float, epochs: int, factor: float) -> np.ndarray:
-    """Gradient descent with the gradient scaled by ``factor`` (2 is right)."""
-    kh, kw = K.shape
-    A = _design(X, kh, kw)
-    k, y = K.ravel().astype(float), Y.ravel()
-    with np.errstate(all="ignore"):
-        for _ in range(epochs):
-            k = k - lr * factor * (A.T @ (A @ k - y))
-    return k.reshape(kh, kw)
+#: The largest stable learning rates: 1 / 42 on the notes' 6x9 stripe, 1 / 30 on the book's 6x8 one.
+MAX_STABLE_LR = wrong.stable_limit(EDGE_X, (1, 2))
+BOOK_STABLE_LR = wrong.stable_limit(EDGE_X_D2L, (1, 2))
 
 
 def _learn_case(rng: np.random.Generator, shape: tuple[int, int], label: str, kind: str, positional: bool = False) -> Case:
@@ -596,7 +728,7 @@ def _learn_case(rng: np.random.Generator, shape: tuple[int, int], label: str, ki
     while True:
         hw = (int(rng.integers(5, 9)), int(rng.integers(5, 9)))
         X = values(rng, hw, kind).astype(float) if kind != "float" else np.round(rng.normal(0.0, 1.0, hw), 2)
-        A = _design(X, *shape)
+        A = wrong.design(X, *shape)
         eig = np.linalg.eigvalsh(A.T @ A)
         if eig[0] <= 0:
             continue
@@ -608,11 +740,11 @@ def _learn_case(rng: np.random.Generator, shape: tuple[int, int], label: str, ki
         target = np.round(rng.normal(0.0, 1.0, shape), 2)
         Y = ref.corr2d(X, target)
         epochs = int(math.ceil(math.log(HIDDEN_TOL / 10 / (np.linalg.norm(target) + 1)) / math.log(rho)))
-        half = _descend(X, Y, np.zeros(shape), lr, epochs, 1.0)
+        half = wrong.descend(X, Y, np.zeros(shape), lr, epochs, 1.0)
         if np.max(np.abs(half - target)) < 20 * HIDDEN_TOL:
             continue
         args, kwargs = ((X, Y, shape, lr, epochs), {}) if positional else ((X, Y, shape), {"lr": lr, "epochs": epochs})
-        return Case(args, kwargs, label=label, judge=_learned_judge(target, shape, HIDDEN_TOL, lr, hidden=True))
+        return Case(args, kwargs, label=label, judge=wrong.learned_judge(target, shape, HIDDEN_TOL, lr, hidden=True))
 
 
 def _learn_hidden(rng: np.random.Generator) -> list[Case]:
@@ -627,7 +759,7 @@ def _learn_hidden(rng: np.random.Generator) -> list[Case]:
     ]
     X = np.round(rng.normal(0.0, 1.0, (4, 5)), 2)
     cases.append(Case((X, np.zeros((3, 3)), (2, 3)), {"epochs": 0}, label="epochs=0 with a 2x3 kernel",
-                      judge=_start_judge((2, 3))))
+                      judge=wrong.start_judge((2, 3))))
     return cases
 
 
@@ -639,26 +771,27 @@ learn_kernel = Exercise(
     id="learn_kernel",
     assignment=ASSIGNMENT,
     kind="function",
-    names=("learn_kernel", "diverging_lr"),
+    names=("learn_kernel", "max_stable_lr"),
     signature="learn_kernel(X, Y, kernel_shape, lr=3e-2, epochs=10, seed=0)",
     title="Learning the edge kernel by gradient descent, gradient by hand",
     reference=ref.learn_kernel,
     visible=(
         Case((EDGE_X_D2L, _edge_target(EDGE_X_D2L), (1, 2)), {"epochs": 0}, label="epochs=0: the starting kernel",
-             judge=_start_judge((1, 2))),
+             judge=wrong.start_judge((1, 2))),
         Case((EDGE_X_D2L, _edge_target(EDGE_X_D2L), (1, 2)),
              label="the 6x8 stripe, lr = 3e-2 and 10 steps: within 0.1 of [[1, -1]]",
-             judge=_learned_judge(EDGE_K, (1, 2), EDGE_TOL, 3e-2, hidden=False)),
+             judge=wrong.learned_judge(EDGE_K, (1, 2), EDGE_TOL, 3e-2, hidden=False)),
         Case((EDGE_X, _edge_target(EDGE_X), (1, 2)), {"lr": EDGE9_LR, "epochs": EDGE9_EPOCHS},
              label="the notes' 6x9 stripe, lr = 2e-2 and 30 steps: within 0.01 of [[1, -1]]",
-             judge=_learned_judge(EDGE_K, (1, 2), EDGE9_TOL, EDGE9_LR, hidden=False)),
+             judge=wrong.learned_judge(EDGE_K, (1, 2), EDGE9_TOL, EDGE9_LR, hidden=False)),
         Case((EDGE_X, _edge_target(EDGE_X), (1, 2)), {"lr": 5e-2, "epochs": 10},
-             label="the notes' run with lr = 5e-2, and your diverging_lr",
-             judge=_diverging_judge((1, 2))),
+             label="the notes' run with lr = 5e-2, and your max_stable_lr (within 5 %)",
+             judge=wrong.max_lr_judge((1, 2), MAX_STABLE_LR, BOOK_STABLE_LR)),
     ),
     hidden_cases=_learn_hidden,
     returns="ndarray",
     forbidden=BY_HAND + AUTODIFF_FORBIDDEN,
 )
 
-EXERCISES = [corr2d, corr2d_multi_in, corr2d_multi_in_out, conv2d_layer, pool2d, learn_kernel]
+EXERCISES = [corr2d, corr2d_multi_in, corr2d_multi_in_out, conv2d_layer, pool2d, learn_kernel,
+             conv2d_layer_backward, pool2d_backward]

@@ -5,34 +5,28 @@ solutions/05-image-filters/PHOTO-LICENSE.md) is a data file of the assignment:
 the grader copies it into the folder where the learner's code runs, so
 ``load_grayscale`` is checked on the very file the notebook opens.  The array
 exercises run on :data:`EYE`, a crop of that photo stored here, and on small
-synthetic images.
+synthetic images.  The data the checks rely on, the wrong answers and the
+judges are in :mod:`autograder.exercises.image_filters_detect`.
 """
 from __future__ import annotations
 
 import base64
 import io
-import tempfile
 import zlib
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage, signal
 
 from .. import references as ref
-from ..engine.compare import compare
 from ..engine.outcome import WorkPath
-from ..engine.spec import Case, ErrorCase, Exercise, InputFile, Misconception, OutputFile
-from .generators import KINDS, matches_any, pairs_2d, pick, values
+from ..engine.spec import Case, ErrorCase, Exercise, InputFile, Misconception, OutputFile, Tolerance
+from . import image_filters_detect as wrong
+from .generators import KINDS, LARGE_KINDS, large_pairs_2d, large_shape, matches_any, pairs_2d, pick, values
 
 ASSIGNMENT = "05-image-filters"
 BOUNDARIES = ("fill", "symm", "wrap")
 
-#: The photograph that ships with the assignment, as the notebook opens it.
-PHOTO = "chelsea.png"
-PHOTO_SHAPE = (300, 451)
-PHOTO_MEAN = 119.48269031781227  # of Pillow's 'L' grey levels
-PHOTO_CRC = 3923271203  # zlib.crc32 of those grey levels as uint8 bytes, row by row
+PHOTO = wrong.PHOTO
 
 #: Grey levels of chelsea.png, rows 100:124 and columns 150:182 (the cat's left eye).
 EYE = np.frombuffer(zlib.decompress(base64.b64decode(
@@ -77,30 +71,6 @@ def _image_case(name: str, pixels, mode: str | None = None, fmt: str = "PNG", **
 PRIMARIES = np.array([[[255, 0, 0], [0, 255, 0]], [[0, 0, 255], [255, 255, 255]]], dtype=np.uint8)
 
 
-def _photo_judge(got) -> str | None:
-    """load_grayscale('chelsea.png'): shape, dtype and every grey level (by checksum)."""
-    if got is None:
-        return "load_grayscale returned None; end the function with `return` and the array."
-    if not isinstance(got, np.ndarray):
-        return f"load_grayscale returned a {type(got).__name__}; return a 2-D NumPy array of grey levels."
-    if got.ndim == 3:
-        return (f"the array has shape {got.shape}: it still has one value per colour channel. "
-                "Convert the picture to a single grey level per pixel (Pillow's mode 'L') before making the array.")
-    if got.shape != PHOTO_SHAPE:
-        return (f"the array has shape {got.shape}; the photo is 451 pixels wide and 300 high, "
-                f"so its array has shape (rows, columns) = {PHOTO_SHAPE}.")
-    if got.dtype != np.float64:
-        return (f"the array has dtype {got.dtype}; return float64 grey levels, so that the filters that follow "
-                "compute with fractions and negative numbers instead of wrapping around like uint8.")
-    grey = got.astype(np.float64)
-    if not np.array_equal(grey, np.rint(grey)) or grey.min() < 0 or grey.max() > 255 \
-            or zlib.crc32(grey.astype(np.uint8).tobytes()) != PHOTO_CRC:
-        return (f"these grey levels are not Pillow's 'L' conversion of the photo (their mean is {grey.mean():.2f}; "
-                f"Pillow's is {PHOTO_MEAN:.2f}). Let Pillow convert the picture (ITU-R 601-2 luma) rather than "
-                "averaging the channels yourself.")
-    return None
-
-
 def _load_hidden(rng: np.random.Generator) -> list[Case]:
     layouts = [
         ("odd-sized RGB PNG", (5, 7), "RGB", "PNG"),
@@ -138,7 +108,7 @@ load_grayscale = Exercise(
     reference=ref.load_grayscale,
     visible=(
         # First, so that a colour array or a wrong dtype is explained in words.
-        Case((PHOTO,), judge=_photo_judge, label="the assignment's photo, chelsea.png"),
+        Case((PHOTO,), judge=wrong.photo_judge, label="the assignment's photo, chelsea.png"),
         _image_case("primaries.png", PRIMARIES, expected=np.array([[76.0, 150.0], [29.0, 255.0]]),
              label="pure red, green, blue and white pixels: ITU-R 601-2 luma gives 76, 150, 29 and 255"),
         _image_case("grey.png", [[0, 64, 128], [192, 255, 7]],
@@ -156,137 +126,42 @@ load_grayscale = Exercise(
 
 # -- KERNELS ------------------------------------------------------------------
 
-KERNEL_VALUES = {
-    "identity": np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], dtype=float),
-    "edge1": np.array([[1, 0, -1], [0, 0, 0], [-1, 0, 1]], dtype=float),
-    "edge2": np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], dtype=float),
-    "edge3": np.array([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], dtype=float),
-    "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=float),
-    "unsharp": np.array([[1, 4, 6, 4, 1],
-                         [4, 16, 24, 16, 4],
-                         [6, 24, -476, 24, 6],
-                         [4, 16, 24, 16, 4],
-                         [1, 4, 6, 4, 1]], dtype=float) / -256,
-    "box_blur": np.ones((3, 3)) / 9,
-    "gaussian_blur": np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], dtype=float) / 16,
-}
-SUMS = {"identity": 1, "sharpen": 1, "unsharp": 1, "box_blur": 1, "gaussian_blur": 1, "edge1": 0, "edge2": 0, "edge3": 0}
-
-
-def _kernel_array(values: dict, name: str):
-    """The learner's kernel as a float array, or None when it is missing or not numeric."""
-    kernels = values.get("KERNELS")
-    if not isinstance(kernels, dict) or name not in kernels:
-        return None
-    try:
-        array = np.asarray(kernels[name], dtype=float)
-    except (TypeError, ValueError):
-        return None
-    return array
-
-
-def _kernel_names(values: dict) -> str | None:
-    kernels = values.get("KERNELS")
-    if not isinstance(kernels, dict):
-        return f"KERNELS should be a dict from kernel names to 2-D arrays; it is a {type(kernels).__name__}."
-    missing = [name for name in KERNEL_VALUES if name not in kernels]
-    extra = [repr(name) for name in kernels if name not in KERNEL_VALUES]
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append("has no " + ", ".join(repr(n) for n in missing))
-        if extra:
-            parts.append("has unexpected names " + ", ".join(extra))
-        return f"KERNELS {' and '.join(parts)}; use exactly the eight names of the table: {', '.join(KERNEL_VALUES)}."
-    return None
-
-
-def _kernel_shapes(values: dict) -> str | None:
-    for name, right in KERNEL_VALUES.items():
-        array = _kernel_array(values, name)
-        if array is not None and array.shape != right.shape:
-            side = right.shape[0]
-            return f"KERNELS[{name!r}] has shape {array.shape}; that kernel is a {side}x{side} grid of numbers."
-    return None
-
-
-def _kernel_sums(names: tuple[str, ...], what: str, why: str):
-    def judge(values: dict) -> str | None:
-        for name in names:
-            array = _kernel_array(values, name)
-            if array is None or array.shape != KERNEL_VALUES[name].shape:
-                continue
-            total = float(array.sum())
-            if not np.isclose(total, SUMS[name], atol=1e-9):
-                return f"KERNELS[{name!r}] sums to {total:.6g}; {what} sums to {SUMS[name]}: {why}"
-        return None
-    return judge
+KERNEL_VALUES = wrong.KERNEL_VALUES
 
 
 kernels = Exercise(
     id="kernels",
     assignment=ASSIGNMENT,
     kind="value",
-    names=("KERNELS",),
-    title="The blog's kernels, by name",
-    values={"KERNELS": KERNEL_VALUES},
+    names=("KERNELS", "horizontal_edge", "diagonal_edge"),
+    title="The blog's kernels, by name, and two edge detectors of your own design",
+    # The judges below check every value: the blog's kernels exactly, the two designed kernels by what they do
+    # to a flat area and to straight edges.  No single design is THE answer, so the comparison that follows the
+    # judges checks only names, shapes and types (its tolerance accepts any finite numbers).
+    values={"KERNELS": KERNEL_VALUES, "horizontal_edge": np.zeros((3, 3)), "diagonal_edge": np.zeros((3, 3))},
+    tolerance=Tolerance(rtol=0.0, atol=float("inf")),
     visible=(
-        Case(judge=_kernel_names, label="the kernels' names"),
-        Case(judge=_kernel_shapes, label="the kernels' sizes"),
-        Case(judge=_kernel_sums(("box_blur", "gaussian_blur"), "a blur",
+        Case(judge=wrong.kernel_names, label="the kernels' names"),
+        Case(judge=wrong.kernel_shapes, label="the kernels' sizes"),
+        Case(judge=wrong.kernel_sums(("box_blur", "gaussian_blur"), "a blur",
                                 "it averages its neighbours, so a flat grey area keeps its grey. Divide by the sum of the weights."),
              label="the blurs sum to 1"),
-        Case(judge=_kernel_sums(("edge1", "edge2", "edge3"), "an edge kernel",
+        Case(judge=wrong.kernel_sums(("edge1", "edge2", "edge3"), "an edge kernel",
                                 "a flat area, where nothing changes, must come out as 0 (black)."),
              label="the edge kernels sum to 0"),
-        Case(judge=_kernel_sums(("identity", "sharpen", "unsharp"), "a kernel that keeps the picture's brightness",
+        Case(judge=wrong.kernel_sums(("identity", "sharpen", "unsharp"), "a kernel that keeps the picture's brightness",
                                 "identity, sharpen and unsharp all do. For unsharp, check the sign of the divisor."),
              label="identity, sharpen and unsharp sum to 1"),
+        Case(judge=wrong.kernel_values, label="the blog's values"),
+        Case(judge=wrong.horizontal_judge,
+             label="horizontal_edge: 0 on a flat area, strong on a horizontal edge, weak on a vertical one"),
+        Case(judge=wrong.diagonal_judge,
+             label="diagonal_edge: 0 on a flat area, strong on one diagonal edge, weak on the other diagonal"),
     ),
 )
 
 
 # -- filter_image -------------------------------------------------------------
-
-def _filter_args(case) -> tuple:
-    image, kernel = case.args[0], case.args[1]
-    boundary = case.args[2] if len(case.args) > 2 else case.kwargs.get("boundary", "fill")
-    return image, kernel, boundary
-
-
-_NDIMAGE_MODES = {"fill": "constant", "symm": "reflect", "wrap": "wrap"}
-
-
-def _slid_without_flip(image, kernel, boundary="fill"):
-    """What sliding the kernel as it is gives: three ways a learner might get there."""
-    image, kernel = np.asarray(image, dtype=float), np.asarray(kernel, dtype=float)
-    return [
-        ref.filter_image(image, kernel[::-1, ::-1], boundary),
-        signal.correlate2d(image, kernel, "same", boundary=boundary),
-        ndimage.correlate(image, kernel, mode=_NDIMAGE_MODES.get(boundary, "constant")),
-    ]
-
-
-def _wrapped(expected: np.ndarray) -> list[np.ndarray]:
-    """The right result as uint8 arithmetic would leave it (rounded or truncated)."""
-    return [np.mod(np.rint(expected), 256), np.mod(np.trunc(expected), 256)]
-
-
-def _has_uint8(case) -> bool:
-    return any(isinstance(a, np.ndarray) and a.dtype == np.uint8 for a in (*case.args, *case.kwargs.values()))
-
-
-def _filter_wrapped(case, got) -> bool:
-    if not _has_uint8(case):
-        return False
-    expected = case.expected if isinstance(case.expected, np.ndarray) else ref.filter_image(*_filter_args(case))
-    return any(compare(w, got) is None for w in _wrapped(np.asarray(expected, dtype=float)))
-
-
-def _not_image_sized(case, got) -> bool:
-    image = np.asarray(case.args[0])
-    return isinstance(got, np.ndarray) and image.ndim == 2 and got.ndim == 2 and got.shape != image.shape
-
 
 def _filter_hidden(rng: np.random.Generator) -> list[Case]:
     cases = []
@@ -299,6 +174,8 @@ def _filter_hidden(rng: np.random.Generator) -> list[Case]:
         r, c = (int(v) for v in rng.integers(0, 8, size=2))
         crop = EYE[r:r + 16, c:c + 20].astype(float)
         cases.append(Case((crop, KERNEL_VALUES[name], boundary), label=f"a crop of the photo, kernel '{name}', boundary '{boundary}'"))
+    for boundary, (label, image, kernel) in zip(BOUNDARIES, large_pairs_2d(rng)):
+        cases.append(Case((image, kernel, boundary), label=f"boundary '{boundary}', {label}"))
     return cases
 
 
@@ -333,44 +210,26 @@ filter_image = Exercise(
             "Your numbers are what you get by sliding the kernel over the picture as it is: that is cross-correlation. "
             "Convolution turns the kernel by 180 degrees first (rows and columns reversed). Symmetric kernels such as "
             "the blurs hide the difference; kernels like g2 or a one-sided edge kernel show it.",
-            detect=matches_any(_slid_without_flip),
+            detect=matches_any(wrong.slid_without_flip),
         ),
         Misconception(
             "uint8-wraparound",
             "The picture is uint8, and uint8 arithmetic (or an output array of the picture's dtype) keeps only the "
             "remainder modulo 256: -255 becomes 1 and 298 becomes 42. Compute in float64 and return float64; "
             "squashing into 0..255 is to_uint8's job, later.",
-            detect=_filter_wrapped,
+            detect=wrong.filter_wrapped,
         ),
         Misconception(
             "wrong-shape",
             "filter_image must return a picture of the same size as the one it was given. A 'full' convolution is "
             "larger and a 'valid' one smaller; ask for the 'same' output size.",
-            detect=_not_image_sized,
+            detect=wrong.not_image_sized,
         ),
     ),
 )
 
 
 # -- to_uint8 -------------------------------------------------------------------
-
-def _outside_0_255(values) -> bool:
-    """Would clipping change anything? (Only then is a wrapped result evidence of a missing clip.)"""
-    arr = np.asarray(values, dtype=float)
-    return arr.size > 0 and bool(arr.min() < -0.5 or arr.max() >= 255.5)
-
-
-def _unclipped(image):
-    """Casting to uint8 without clipping: values wrap modulo 256."""
-    arr = np.asarray(image, dtype=float)
-    return _wrapped(arr) if _outside_0_255(arr) else []
-
-
-def _to_uint8_dtype(got) -> str | None:
-    if isinstance(got, np.ndarray) and got.dtype != np.uint8:
-        return f"the values are right but the array has dtype {got.dtype}; pixels for display and PNG files are uint8."
-    return None
-
 
 def _to_uint8_hidden(rng: np.random.Generator) -> list[Case]:
     cases = []
@@ -400,7 +259,7 @@ to_uint8 = Exercise(
         Case(([[-5.0, 0.4, 127.6], [254.7, 260.0, 1000.0]],),
              expected=np.array([[0, 0, 128], [255, 255, 255]], dtype=np.uint8),
              label="floats: clipped to 0..255, then rounded to the nearest integer"),
-        Case((np.array([[12.3, 300.0], [-1.0, 99.9]]),), judge=_to_uint8_dtype, label="floats beyond 0..255: the result must be uint8"),
+        Case((np.array([[12.3, 300.0], [-1.0, 99.9]]),), judge=wrong.to_uint8_dtype, label="floats beyond 0..255: the result must be uint8"),
     ),
     hidden_cases=_to_uint8_hidden,
     misconceptions=(
@@ -409,7 +268,7 @@ to_uint8 = Exercise(
             "Values outside 0..255 came back wrapped around: casting to uint8 keeps only the remainder modulo 256, "
             "so -5 turns into 251 (almost white) and 260 into 4 (almost black). Clip to the range 0..255 first, "
             "then round and cast.",
-            detect=matches_any(_unclipped),
+            detect=matches_any(wrong.unclipped),
         ),
     ),
 )
@@ -417,21 +276,9 @@ to_uint8 = Exercise(
 
 # -- edge_map -------------------------------------------------------------------
 
-LAPLACIAN = KERNEL_VALUES["edge2"]
 DOT = [[0, 0, 0], [0, 100, 0], [0, 0, 0]]
 FAINT_DOT = [[0, 0, 0], [0, 10, 0], [0, 0, 0]]
 RAMP = [[0, 40, 80, 120, 160]] * 4
-
-
-def _other_boundaries(image, bias=0):
-    grads = [np.abs(ref.filter_image(image, LAPLACIAN, b)) for b in ("fill", "wrap")]
-    return [np.minimum(g + bias, 255) for g in grads]
-
-
-def _uncapped(image, bias=0):
-    """No cap at all, or the cap applied before the bias is added."""
-    magnitude = np.abs(ref.filter_image(image, LAPLACIAN, "symm"))
-    return [magnitude + bias, np.minimum(magnitude, 255) + bias]
 
 
 def _edge_hidden(rng: np.random.Generator) -> list[Case]:
@@ -448,6 +295,9 @@ def _edge_hidden(rng: np.random.Generator) -> list[Case]:
     r, c = (int(v) for v in rng.integers(0, 8, size=2))
     cases.append(Case((EYE[r:r + 16, c:c + 24],), {"bias": 100}, label="a uint8 crop of the photo, bias 100"))
     cases.append(Case((EYE[r:r + 12, c:c + 12].astype(float) * 2.5,), label="a brightened crop of the photo, bias 0"))
+    for kind, bias in (("uint8", 100), ("big", 0)):
+        shape = large_shape(rng)
+        cases.append(Case((values(rng, shape, kind),), {"bias": bias}, label=f"a {shape[0]}x{shape[1]} picture of {LARGE_KINDS[kind]}, bias {bias}"))
     return cases
 
 
@@ -464,7 +314,7 @@ edge_map = Exercise(
              label="a bright dot, bias 0: |-400| is capped at 255"),
         Case((FAINT_DOT,), {"bias": 100}, expected=np.array([[100.0, 110, 100], [110, 140, 110], [100, 110, 100]]),
              label="a faint dot with the lesson's bias of 100"),
-        Case((RAMP,), label="a smooth ramp: mirrored edges ('symm') keep its border dark"),
+        Case((RAMP,), label="a smooth ramp: mirrored edges ('symm') make its border dim (40), not bright (up to 360 with 'fill')"),
         Case((EYE,), {"bias": 100}, label="the cat's eye (uint8 crop of the photo) with bias 100"),
     ),
     hidden_cases=_edge_hidden,
@@ -474,13 +324,13 @@ edge_map = Exercise(
             "The picture's border lights up in your result. The lesson continues the picture past its edges by "
             "mirroring it (boundary 'symm'), so that a border pixel is compared with pixels like itself; zeros "
             "('fill') or the opposite edge ('wrap') invent a jump that is not in the photo.",
-            detect=matches_any(_other_boundaries),
+            detect=matches_any(wrong.other_boundaries),
         ),
         Misconception(
             "no-clip",
             "Some of your values are above 255. After adding the bias, cap the result at 255, the brightest "
             "pixel, as the lesson does.",
-            detect=matches_any(_uncapped),
+            detect=matches_any(wrong.uncapped),
         ),
     ),
 )
@@ -488,48 +338,7 @@ edge_map = Exercise(
 
 # -- save_png -------------------------------------------------------------------
 
-OUT = "out.png"
-
-
-def _reopened_pixels(array, path=None) -> np.ndarray:
-    """What reopening the reference's PNG gives (written in a private folder)."""
-    with tempfile.TemporaryDirectory(prefix="autograder-ref-") as folder:
-        target = Path(folder) / OUT
-        ref.save_png(array, target)
-        with Image.open(target) as image:
-            return np.array(image)
-
-
-def _reopen(case, outcome):
-    """The pixels of the PNG the learner wrote, or a sentence saying what is wrong with the file."""
-    data = outcome.files.get(OUT)
-    if data is None:
-        return "no file was written at the path it was given"
-    rows, cols = np.shape(case.args[0])[:2]
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            fmt, mode, size = image.format, image.mode, image.size
-            if fmt != "PNG":
-                return f"the file it wrote is a {fmt or 'non-PNG'} file, not a PNG"
-            if mode != "L":
-                return (f"the PNG it wrote has mode {mode!r}; an 8-bit grayscale PNG has mode 'L', "
-                        f"one uint8 value per pixel")
-            if size != (cols, rows):
-                return f"the PNG it wrote is {size[0]} pixels wide and {size[1]} high; the array is {cols} wide and {rows} high"
-            return np.array(image)
-    except Exception as exc:  # anything Pillow cannot read is the learner's file, not a grader error
-        return f"the file it wrote cannot be opened as an image ({type(exc).__name__})"
-
-
-def _file_judge(got) -> str | None:
-    return f"{got}." if isinstance(got, str) else None
-
-
-def _save_unclipped(case, got) -> bool:
-    array = np.asarray(case.args[0])
-    if array.dtype.kind != "f" or not _outside_0_255(array):
-        return False
-    return any(compare(w.astype(np.uint8), got) is None for w in _wrapped(array))
+OUT = wrong.OUT
 
 
 def _save_hidden(rng: np.random.Generator) -> list[Case]:
@@ -551,11 +360,11 @@ save_png = Exercise(
     names=("save_png",),
     signature="save_png(array, path)",
     title="Write an 8-bit grayscale PNG that reopens to the same pixels",
-    reference=_reopened_pixels,
+    reference=wrong.reopened_pixels,
     returns="none",
     visible=(
         # First, so that a missing or wrong kind of file is explained in words.
-        Case((np.array([[0, 64], [128, 255]], dtype=np.uint8), WorkPath(OUT)), judge=_file_judge,
+        Case((np.array([[0, 64], [128, 255]], dtype=np.uint8), WorkPath(OUT)), judge=wrong.file_judge,
              label="it writes an 8-bit grayscale PNG at the path"),
         Case((np.array([[0, 64, 128], [192, 255, 7]], dtype=np.uint8), WorkPath(OUT)),
              expected=np.array([[0, 64, 128], [192, 255, 7]], dtype=np.uint8),
@@ -567,13 +376,13 @@ save_png = Exercise(
     hidden_cases=_save_hidden,
     errors=(ErrorCase((np.zeros((2, 2, 3), dtype=np.uint8), WorkPath(OUT)), label="a colour picture (3-D array)"),),
     output_files=(OutputFile(OUT),),
-    observe=_reopen,
+    observe=wrong.reopen,
     misconceptions=(
         Misconception(
             "no-clip",
             "The reopened pixels wrapped around: floats cast straight to uint8 keep only the remainder modulo 256 "
             "(300 turns into 44, -3 into 253). Pass floats through your to_uint8 before building the image.",
-            detect=_save_unclipped,
+            detect=wrong.save_unclipped,
         ),
     ),
 )

@@ -1,12 +1,17 @@
-"""04-shapes: output sizes of convolution and pooling, parameter counts, a model summary."""
-from __future__ import annotations
+"""04-shapes: output sizes of convolution and pooling, parameter counts, a model summary,
+and why convolutions: receptive fields, a dense layer's parameters, translation equivariance.
 
-import math
+The wrong implementations and detectors the misconceptions use live in
+:mod:`autograder.exercises.shapes_detect`; this module declares the exercises.
+"""
+from __future__ import annotations
 
 import numpy as np
 
 from .. import references as ref
-from ..engine.spec import Case, ErrorCase, Exercise, Misconception
+from ..engine.spec import BY_HAND_FORBIDDEN, Case, ErrorCase, Exercise, Misconception
+from . import shapes_detect as wrong
+from .generators import KINDS, LARGE_KINDS, large_shape, matches_any, values
 
 ASSIGNMENT = "04-shapes"
 
@@ -30,37 +35,17 @@ KERAS_ROWS = [
     ("dense", (128,), 204928),
     ("dense_1", (10,), 1290),
 ]
-KERAS_TOTAL = 243786
-
-
-def _is_float(got) -> bool:
-    return isinstance(got, (float, np.floating))
+KERAS_TOTAL = wrong.KERAS_TOTAL
 
 
 # --------------------------------------------------------------------------- conv_output_size
-
-def _truncating(n, k, padding=0, stride=1, dilation=1):
-    """int() of the quotient: rounds -0.5 up to 0, so a window that does not fit counts once."""
-    if min(k, stride, dilation) < 1 or padding < 0 or n < 1:
-        raise ValueError("bad size")
-    out = int((n + 2 * padding - dilation * (k - 1) - 1) / stride) + 1
-    if out < 1:
-        raise ValueError("does not fit")
-    return out
-
-
-def _dilation_ignored(n, k, padding=0, stride=1, dilation=1):
-    if dilation == 1:
-        return None
-    return ref.conv_output_size(n, k, padding, stride, 1)
-
 
 NO_FLOOR = Misconception(
     "no-floor",
     "An output size counts window positions, so it is a whole number. With `/` you get a float, and when the stride "
     "does not divide evenly its fraction stands for part of a window, which does not exist. Round down with "
     "floor division `//`, which also keeps the result an int.",
-    detect=lambda case, got: _is_float(got),
+    detect=lambda case, got: wrong.is_float(got),
 )
 
 
@@ -148,29 +133,20 @@ conv_output_size = Exercise(
             "by the stride it lies between -1 and 0 (for example -1 / 2 = -0.5). int() rounds towards zero, to 0, "
             "so the size comes out as 1 as if a window fitted. Floor division rounds down (-1 // 2 is -1): the "
             "size comes out as 0, a result below 1, which must raise ValueError.",
-            wrong=_truncating,
+            wrong=wrong.truncating,
         ),
         NO_FLOOR,
         Misconception(
             "dilation-ignored",
             "With dilation d the kernel's k taps are d positions apart, so it spans d*(k - 1) + 1 input positions, "
             "not k. Use that span where the undilated formula uses k.",
-            wrong=_dilation_ignored,
+            wrong=wrong.dilation_ignored,
         ),
     ),
 )
 
 
 # --------------------------------------------------------------------------- tf_padding
-
-def _symmetric(n, k, stride, padding):
-    out, before, after = ref.tf_padding(n, k, stride, padding)
-    return (out, after, before) if before != after else None
-
-
-def _stride_ignored_tf(n, k, stride, padding):
-    return None if stride == 1 else ref.tf_padding(n, k, 1, padding)
-
 
 def _tf_hidden(rng: np.random.Generator) -> list[Case]:
     cases = []
@@ -234,29 +210,20 @@ tf_padding = Exercise(
             "padding-symmetric",
             "When the total padding is odd it cannot be split evenly, and TensorFlow puts the extra zero after "
             "the input (bottom or right), not before: pad_before is total // 2 and pad_after gets the rest.",
-            wrong=_symmetric,
+            wrong=wrong.symmetric,
         ),
         Misconception(
             "stride-ignored",
             "With a stride s, 'SAME' does not keep n outputs: it keeps ceil(n / s), one output for every s inputs. "
             "The padding then only has to let the last of those windows fit, and 'VALID' also takes every s-th "
             "window.",
-            wrong=_stride_ignored_tf,
+            wrong=wrong.stride_ignored_tf,
         ),
     ),
 )
 
 
 # --------------------------------------------------------------------------- pool_output_size
-
-def _pool_ceil(n, pool, stride=None):
-    stride = pool if stride is None else stride
-    return -(-(n - pool) // stride) + 1
-
-
-def _pool_stride_one(n, pool, stride=None):
-    return n - pool + 1
-
 
 def _pool_hidden(rng: np.random.Generator) -> list[Case]:
     cases = []
@@ -309,13 +276,21 @@ pool_output_size = Exercise(
             "ceil-not-floor",
             "A pooling window that would hang over the edge is dropped, not padded: MaxPooling2D rounds down. "
             "11 values in windows of 2 give 5 outputs, and the 11th value is simply not used.",
-            wrong=_pool_ceil,
+            wrong=wrong.pool_ceil,
         ),
         Misconception(
             "stride-ignored",
             "Your windows move one step at a time. A pooling layer's stride defaults to its pool size, so the "
             "windows sit side by side without overlapping; when a stride is given, the windows move by that much.",
-            wrong=_pool_stride_one,
+            wrong=wrong.pool_stride_one,
+        ),
+        Misconception(
+            "size-ignores-pool",
+            "Your count leaves the window out: it looks like n / stride, the input cut into strides. The window must fit "
+            "entirely, so the last one starts at most at n - pool: count the starts 0, s, 2s, ... up to there, "
+            "floor((n - pool) / s) + 1 of them. With the default stride the two happen to agree; with pool 3 and "
+            "stride 2 on 20 values they do not (9 windows, not 10).",
+            detect=matches_any(wrong.pool_size_ignores_pool),
         ),
         NO_FLOOR,
     ),
@@ -323,14 +298,6 @@ pool_output_size = Exercise(
 
 
 # --------------------------------------------------------------------------- conv_params
-
-def _params_no_bias(kh, kw, c_in, c_out, bias=True):
-    return kh * kw * c_in * c_out if bias else None
-
-
-def _params_one_channel(kh, kw, c_in, c_out, bias=True):
-    return kh * kw * c_out + (c_out if bias else 0) if c_in != 1 else None
-
 
 NO_BIAS = Misconception(
     "no-bias",
@@ -389,97 +356,13 @@ conv_params = Exercise(
         ErrorCase((3, 3, 1, 0), label="0 filters"),
     ),
     misconceptions=(
-        Misconception(NO_BIAS.id, NO_BIAS.hint, wrong=_params_no_bias),
-        Misconception(CHANNELS_NOT_SUMMED.id, CHANNELS_NOT_SUMMED.hint, wrong=_params_one_channel),
+        Misconception(NO_BIAS.id, NO_BIAS.hint, wrong=wrong.params_no_bias),
+        Misconception(CHANNELS_NOT_SUMMED.id, CHANNELS_NOT_SUMMED.hint, wrong=wrong.params_one_channel),
     ),
 )
 
 
 # --------------------------------------------------------------------------- model_summary
-
-def _walk(input_shape, layers, *, pool_round=math.floor):
-    """(kind, shape, params, bias, params_if_one_channel) for a valid model (trusted)."""
-    shape = tuple(input_shape)
-    out = []
-    for layer in layers:
-        layer = (layer,) if isinstance(layer, str) else tuple(layer)
-        kind = layer[0]
-        if kind == "conv":
-            f, size = layer[1], layer[2]
-            kh, kw = (size, size) if isinstance(size, int) else tuple(size)
-            h, w, c = shape
-            shape = (h - kh + 1, w - kw + 1, f)
-            out.append((kind, shape, kh * kw * c * f + f, f, kh * kw * f + f))
-        elif kind == "pool":
-            size = layer[1]
-            ph, pw = (size, size) if isinstance(size, int) else tuple(size)
-            h, w, c = shape
-            shape = (int(pool_round((h - ph) / ph)) + 1, int(pool_round((w - pw) / pw)) + 1, c)
-            out.append((kind, shape, 0, 0, 0))
-        elif kind == "flatten":
-            shape = (int(np.prod(shape)),)
-            out.append((kind, shape, 0, 0, 0))
-        else:
-            units = layer[1]
-            params = shape[0] * units + units
-            shape = (units,)
-            out.append((kind, shape, params, units, params))
-    return out
-
-
-def _rows_like(got, expected) -> bool:
-    """Same number of rows, each (name, shape) right: only the parameter column may differ."""
-    if not isinstance(got, (list, tuple)) or len(got) != len(expected):
-        return False
-    for g, e in zip(got, expected):
-        if not isinstance(g, (list, tuple)) or len(g) != 3 or g[0] != e[0]:
-            return False
-        if tuple(int(v) for v in g[1]) != tuple(e[1]):
-            return False
-    return True
-
-
-def _params_detect(which: int):
-    """detect(): every parameter count is right or has the misconception's value, and one has it."""
-    def detect(case, got) -> bool:
-        input_shape, layers = case.args[0], case.args[1]
-        expected = ref.model_summary(input_shape, layers)
-        if not _rows_like(got, expected):
-            return False
-        walked = _walk(input_shape, layers)
-        seen = False
-        for g, e, w in zip(got, expected, walked):
-            right = e[2]
-            wrong = right - w[3] if which == 3 else w[4]
-            if int(g[2]) == right:
-                continue
-            if int(g[2]) != wrong:
-                return False
-            seen = True
-        return seen
-    return detect
-
-
-def _summary_ceil(input_shape, layers):
-    walked = _walk(input_shape, layers, pool_round=math.ceil)
-    names, rows = {}, []
-    for kind, shape, params, _, _ in walked:
-        base = ref.LAYER_NAMES[kind]
-        seen = names.get(base, 0)
-        names[base] = seen + 1
-        rows.append((base if seen == 0 else f"{base}_{seen}", shape, params))
-    return rows
-
-
-def _total_is_keras(rows) -> str | None:
-    try:
-        total = sum(int(row[2]) for row in rows)
-    except Exception:
-        return "the rows should be (name, output_shape, params) triples whose params add up to Keras's total."
-    if total != KERAS_TOTAL:
-        return f"your parameter counts add up to {total}; Keras reports Total params: {KERAS_TOTAL} for this model."
-    return None
-
 
 def _random_model(rng: np.random.Generator, blocks: int, *, square: bool = True, int_sizes: bool = False):
     h, w, c = int(rng.integers(12, 48)), int(rng.integers(12, 48)), int(pick_from(rng, [1, 3]))
@@ -549,7 +432,7 @@ model_summary = Exercise(
     returns="rows",
     visible=(
         Case((KERAS_INPUT, KERAS_LAYERS), expected=KERAS_ROWS, label="the Keras notes' model on 28x28x1 images"),
-        Case((KERAS_INPUT, KERAS_LAYERS), judge=_total_is_keras, label="Keras's Total params for that model, 243786"),
+        Case((KERAS_INPUT, KERAS_LAYERS), judge=wrong.total_is_keras, label="Keras's Total params for that model, 243786"),
         Case(((32, 32, 1), [("conv", 6, (5, 5))]), expected=[("conv2d", (28, 28, 6), 156)],
              label="LeNet-5's first layer: six 5x5 filters on 32x32x1"),
     ),
@@ -566,14 +449,20 @@ model_summary = Exercise(
     misconceptions=(
         Misconception(NO_BIAS.id, "Convolution filters and dense units each learn one bias besides their weights: "
                       "a conv layer has filters extra parameters and a dense layer units extra ones "
-                      "(Dense(10) after 128 values has 128 * 10 + 10).", detect=_params_detect(3)),
+                      "(Dense(10) after 128 values has 128 * 10 + 10).", detect=wrong.params_detect(3)),
         Misconception(CHANNELS_NOT_SUMMED.id, CHANNELS_NOT_SUMMED.hint + " The second Conv2D of the Keras model "
-                      "sees 64 channels.", detect=_params_detect(4)),
+                      "sees 64 channels.", detect=wrong.params_detect(4)),
         Misconception(
             "ceil-not-floor",
             "A 2x2 pooling of an odd size rounds down: the last row and column that do not fill a window are "
             "dropped, so 11 becomes 5, not 6. Every later shape depends on it.",
-            wrong=_summary_ceil,
+            wrong=wrong.summary_ceil,
+        ),
+        Misconception(
+            "height-width-swapped",
+            "Your shapes mix up height and width: a kernel or pool size (3, 5) is (rows, columns), height first, like the "
+            "input shape (H, W, C). A (3, 5) kernel on a (28, 28, 1) image gives (26, 24, filters), not (24, 26, filters).",
+            wrong=wrong.summary_hw_swapped,
         ),
     ),
 )
@@ -585,20 +474,27 @@ shape_answers = Exercise(
     id="shape_answers",
     assignment=ASSIGNMENT,
     kind="value",
-    names=("flatten_size", "lenet_c1_shape", "readme_erratum_valid_size"),
-    title="Three sizes worked out from the lessons",
-    values={"flatten_size": 1600, "lenet_c1_shape": (28, 28, 6), "readme_erratum_valid_size": 8},
+    names=("flatten_size_32", "c3_params_full", "readme_erratum_valid_size"),
+    title="Three sizes worked out on paper",
+    values={"flatten_size_32": 2304, "c3_params_full": 2416, "readme_erratum_valid_size": 8},
+    on_paper=True,
     misconceptions=(
         Misconception(
             "ceil-not-floor",
-            "The second pooling layer gets 11 x 11 values. Its 2 x 2 windows are not padded: the last row and "
-            "column, which have no partner, are dropped (rounding down), so the pooled maps are smaller than 6 x 6.",
-            wrong=lambda: {"flatten_size": 6 * 6 * 64},
+            "On a 32x32 input the second convolution leaves 13 x 13 values, and 2 x 2 pooling cannot pair the 13th row "
+            "and column with anything: they are dropped (rounding down), not padded.",
+            wrong=lambda: {"flatten_size_32": 7 * 7 * 64},
         ),
         Misconception(
-            "channel-axis",
-            "Keras writes shapes channels last, (height, width, channels), as in the input (32, 32, 1).",
-            wrong=lambda: {"lenet_c1_shape": (6, 28, 28)},
+            "channels-not-summed",
+            "Fully connected over 6 channels means every one of the 16 filters is as deep as its input: it has one 5 x 5 "
+            "slice of weights for EACH of the 6 maps, not a single 5 x 5 grid.",
+            wrong=lambda: {"c3_params_full": (5 * 5 + 1) * 16},
+        ),
+        Misconception(
+            "no-bias",
+            "Each of the 16 filters also learns one bias.",
+            wrong=lambda: {"c3_params_full": 5 * 5 * 6 * 16},
         ),
         Misconception(
             "length-off-by-one",
@@ -609,4 +505,164 @@ shape_answers = Exercise(
     ),
 )
 
-EXERCISES = [conv_output_size, tf_padding, pool_output_size, conv_params, model_summary, shape_answers]
+
+# --------------------------------------------------------------------------- receptive_field
+
+NOTES_RF = [(3, 1), (2, 2), (3, 1), (2, 2)]
+LENET_RF = [(5, 1), (2, 2), (5, 1), (2, 2)]
+
+
+def _rf_hidden(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for label, depth, k_range, s_range in [
+        ("convolutions only, stride 1", 3, (2, 8), (1, 2)),
+        ("strided convolutions", 3, (2, 6), (2, 4)),
+        ("conv/pool blocks of random sizes", 6, (1, 6), (1, 3)),
+        ("a deep stack", 8, (1, 4), (1, 3)),
+        ("1x1 kernels between the others", 4, (1, 2), (1, 3)),
+    ]:
+        layers = [(int(rng.integers(*k_range)), int(rng.integers(*s_range))) for _ in range(depth)]
+        cases.append(Case((layers,), label=label))
+    s = int(rng.integers(2, 5))
+    cases.append(Case(([(1, s), (3, 1)],), label="a stride with a 1-wide kernel first: it still spreads what follows"))
+    cases.append(Case(([(int(rng.integers(2, 9)), int(rng.integers(2, 4)))],), label="a single strided layer (its own stride does not count)"))
+    cases.append(Case(([],), label="no layers at all: an empty list"))
+    cases.append(Case((tuple((int(rng.integers(1, 5)), int(rng.integers(1, 3))) for _ in range(3)),), label="layers given as a tuple"))
+    return cases
+
+
+receptive_field = Exercise(
+    id="receptive_field",
+    assignment=ASSIGNMENT,
+    kind="function",
+    names=("receptive_field",),
+    signature="receptive_field(layers)",
+    title="How many input pixels each layer's outputs can see",
+    reference=ref.receptive_field,
+    returns="array_like",
+    visible=(
+        Case(([(3, 1)],), expected=[3], label="one 3x3 convolution sees 3 pixels"),
+        Case(([(3, 1), (3, 1)],), expected=[3, 5], label="two 3x3 convolutions, stride 1"),
+        Case((NOTES_RF,), expected=[3, 4, 8, 10], label="the Keras notes' model: conv 3, pool 2, conv 3, pool 2"),
+        Case((LENET_RF,), expected=[5, 6, 14, 16], label="LeNet-5's conv 5, pool 2, conv 5, pool 2"),
+    ),
+    hidden_cases=_rf_hidden,
+    errors=(
+        ErrorCase(([(3, 0)],), label="a stride of 0"),
+        ErrorCase(([(0, 1)],), label="a kernel of 0"),
+    ),
+    misconceptions=(
+        Misconception(
+            "rf-ignores-stride",
+            "Your receptive field grows by k - 1 at every layer. That is right only while every stride before the layer is "
+            "1. After a layer with stride 2, two neighbouring outputs are 2 input pixels apart, so each extra kernel tap "
+            "of the next layer reaches 2 pixels further: keep the product of the strides so far, j, and add (k - 1) * j.",
+            wrong=wrong.rf_ignores_stride,
+        ),
+        Misconception(
+            "rf-stride-too-early",
+            "Your receptive field counts a layer's own stride in its own growth. A layer's stride decides how far apart its "
+            "OUTPUTS are, which matters to the layers after it; its kernel still steps over the outputs of the layer "
+            "before, which are j apart. Add (k - 1) * j first, then multiply j by the stride.",
+            wrong=wrong.rf_stride_too_early,
+        ),
+    ),
+)
+
+
+# --------------------------------------------------------------------------- dense_vs_conv
+
+dense_vs_conv = Exercise(
+    id="dense_vs_conv",
+    assignment=ASSIGNMENT,
+    kind="value",
+    names=("dense_params", "conv_params_3x3"),
+    title="The same output shape from a dense layer and from a convolution: their parameters",
+    values={"dense_params": 33962240, "conv_params_3x3": 640},
+    on_paper=True,
+    misconceptions=(
+        Misconception(
+            "no-bias",
+            "Each output unit of the dense layer, and each filter of the convolution, also learns one bias.",
+            wrong=lambda: {"dense_params": 28 * 28 * 26 * 26 * 64, "conv_params_3x3": 576},
+        ),
+        Misconception(
+            "channels-not-summed",
+            "The dense layer has one output for every value of the (26, 26, 64) output, that is 26 * 26 * 64 units, each "
+            "connected to all 28 * 28 inputs.",
+            wrong=lambda: {"dense_params": 28 * 28 * 26 * 26 + 26 * 26},
+        ),
+    ),
+)
+
+
+# --------------------------------------------------------------------------- equivariance
+
+#: The notes' stripe (6x9) and its edge kernel: moved one column right, the stripe's edge map moves with it.
+STRIPE = np.ones((6, 9), dtype=int)
+STRIPE[:, 2:6] = 0
+GRID = [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+
+
+def _equivariance_hidden(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    kinds = list(KINDS)
+    settings = [
+        ("a shift down and right", (6, 7), (2, 2), (1, 2)),
+        ("a shift up and left", (7, 6), (3, 2), (-2, -1)),
+        ("a shift down and left", (5, 8), (2, 3), (2, -3)),
+        ("no shift at all", (5, 5), (3, 3), (0, 0)),
+        ("a shift along the rows only", (8, 5), (1, 3), (3, 0)),
+        ("a shift larger than the picture", (4, 6), (2, 2), (5, -7)),
+        ("a 1x1 kernel", (5, 6), (1, 1), (-1, 2)),
+        ("a kernel as large as the picture", (3, 4), (3, 4), (1, 1)),
+    ]
+    for n, (label, shape, kernel, (dy, dx)) in enumerate(settings):
+        kind = kinds[n % len(kinds)]
+        cases.append(Case((values(rng, shape, kind), values(rng, kernel, kind), dy, dx), label=f"{label}, {KINDS[kind]}"))
+    for kind, kernel in (("big", (3, 3)), ("uint8", (4, 3))):
+        shape = large_shape(rng)
+        dy, dx = (int(v) for v in rng.integers(-5, 6, size=2))
+        cases.append(Case((values(rng, shape, kind), values(rng, kernel, kind), dy, dx),
+                          label=f"a {shape[0]}x{shape[1]} picture, {kernel[0]}x{kernel[1]} kernel, shift ({dy}, {dx}), {LARGE_KINDS[kind]}"))
+    return cases
+
+
+equivariance = Exercise(
+    id="equivariance",
+    assignment=ASSIGNMENT,
+    kind="function",
+    names=("both_orders",),
+    signature="both_orders(X, K, dy, dx)",
+    title="Shift, then correlate; correlate, then shift: equal away from the border",
+    reference=ref.both_orders,
+    returns="tuple",
+    visible=(
+        Case((STRIPE, [[1, -1]], 0, 1),
+             label="the notes' stripe moved one column right: result[0] is shift_then_correlate, result[1] correlate_then_shift"),
+        Case((GRID, [[0, 1], [2, 3]], 1, 0), label="the lesson's 3x3 grid and kernel, moved one row down"),
+        Case((GRID, [[0, 1], [2, 3]], -1, -1), label="the same, moved one row up and one column left"),
+        Case((STRIPE, [[1, -1]], 6, 0), label="a shift of 6 rows pushes the whole stripe out: only zeros are left"),
+    ),
+    hidden_cases=_equivariance_hidden,
+    misconceptions=(
+        Misconception(
+            "shift-wraps",
+            "Your shift wraps round: what leaves at one edge comes back at the other, as numpy.roll does. shift2d fills "
+            "with zeros: the rows and columns it uncovers are 0 and whatever is pushed past the edge is gone. (With "
+            "wrapping, the two orders would agree everywhere, which is exactly what a picture's border does not do.)",
+            wrong=wrong.rolled,
+        ),
+        Misconception(
+            "shift-direction",
+            "Your shift goes the wrong way. shift2d(X, dy, dx) moves the picture dy rows DOWN and dx columns RIGHT: the "
+            "value at X[i, j] ends up at out[i + dy, j + dx], so out[i, j] = X[i - dy, j - dx]; negative dy and dx "
+            "move it up and left.",
+            wrong=wrong.shifted_the_other_way,
+        ),
+    ),
+    forbidden=BY_HAND_FORBIDDEN,
+)
+
+EXERCISES = [conv_output_size, tf_padding, pool_output_size, conv_params, model_summary, shape_answers,
+             receptive_field, dense_vs_conv, equivariance]

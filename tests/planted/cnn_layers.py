@@ -11,7 +11,9 @@ def corr2d(X, K):
 '''
 
 _LAYER_HEAD = '''
-def conv2d_layer(X, W, b, stride=1, padding=0):
+def conv2d_layer(X, W, b, stride=1, padding=0, activation=None):
+    if activation not in (None, "relu"):
+        raise ValueError("activation must be None or 'relu'")
     X = np.asarray(X, dtype=float)
     W = np.asarray(W, dtype=float)
     b = np.asarray(b, dtype=float)
@@ -31,7 +33,58 @@ def pool2d(X, pool_size, stride=1, mode="max"):
 
 _LEARN_TAIL = '''
 
-diverging_lr = True
+max_stable_lr = 1 / 42
+'''
+
+_BACKWARD_HEAD = '''
+def conv2d_layer_backward(dout, X, W, b, stride=1, padding=0):
+    dout = np.asarray(dout, dtype=float)
+    X = np.asarray(X, dtype=float)
+    W = np.asarray(W, dtype=float)
+    sh, sw = (stride, stride) if np.isscalar(stride) else stride
+    ph, pw = (padding, padding) if np.isscalar(padding) else padding
+    c_out, c_in, kh, kw = W.shape
+    Xp = np.pad(X, ((0, 0), (ph, ph), (pw, pw)))
+    oh = (Xp.shape[1] - kh) // sh + 1
+    ow = (Xp.shape[2] - kw) // sw + 1
+    if dout.shape != (c_out, oh, ow):
+        raise ValueError("dout must have the shape of the layer's output")
+'''
+
+# Each dout value sent back to its window (dX) and its window's inputs collected (dW).
+_BACKWARD_LOOP = '''
+    dXp = np.zeros(Xp.shape)
+    dW = np.zeros(W.shape)
+    for o in range(c_out):
+        for i in range(oh):
+            for j in range(ow):
+                dXp[:, i * sh:i * sh + kh, j * sw:j * sw + kw] += dout[o, i, j] * W[o]
+                dW[o] += dout[o, i, j] * Xp[:, i * sh:i * sh + kh, j * sw:j * sw + kw]
+'''
+
+_POOL_BACKWARD = '''
+def pool2d_backward(dout, X, pool_size, stride=1, mode="max"):
+    if mode not in ("max", "avg"):
+        raise ValueError("mode must be 'max' or 'avg'")
+    X = np.asarray(X)
+    dout = np.asarray(dout, dtype=float)
+    ph, pw = (pool_size, pool_size) if np.isscalar(pool_size) else pool_size
+    sh, sw = (stride, stride) if np.isscalar(stride) else stride
+    oh = (X.shape[0] - ph) // sh + 1
+    ow = (X.shape[1] - pw) // sw + 1
+    if dout.shape != (oh, ow):
+        raise ValueError("dout must have the shape of the pooled output")
+    dX = np.zeros(X.shape)
+    for i in range(oh):
+        for j in range(ow):
+            r, c = i * sh, j * sw
+            window = X[r:r + ph, c:c + pw]
+            if mode == "max":
+                n = np.argmax(window)
+                dX[r + n // pw, c + n % pw] += dout[i, j]
+            else:
+                dX[r:r + ph, c:c + pw] += dout[i, j] / (ph * pw)
+    return dX
 '''
 
 PLANTS = [
@@ -83,7 +136,22 @@ def corr2d_multi_in(X, K):
     # channels are the last axis of an image
     return sum(corr2d(X[:, :, c], K[:, :, c]) for c in range(K.shape[-1]))
 '''),
+    Plant("corr2d_multi_in", "first-channel-only", '''
+def corr2d_multi_in(X, K):
+    X = np.asarray(X)
+    K = np.asarray(K)
+    if X.shape[0] != K.shape[0]:
+        raise ValueError("X and K need the same number of channels")
+    return corr2d(X[0], K[0])
+'''),
     # corr2d_multi_in_out
+    Plant("corr2d_multi_in_out", "first-channel-only", '''
+def corr2d_multi_in_out(X, K):
+    K = np.asarray(K)
+    if K.ndim != 4:
+        raise ValueError("K must be (C_out, C_in, kh, kw)")
+    return corr2d_multi_in(X, K[0])  # the bank of kernels
+'''),
     Plant("corr2d_multi_in_out", "channel-axis", '''
 def corr2d_multi_in_out(X, K):
     return np.stack([corr2d_multi_in(X, k) for k in K], axis=-1)
@@ -107,7 +175,7 @@ def corr2d_multi_in_out(X, K):
         for i in range(oh):
             for j in range(ow):
                 out[o, i, j] = np.sum(padded[:, i * sh:i * sh + kh, j * sw:j * sw + kw] * flipped[o]) + b[o]
-    return out
+    return np.maximum(out, 0) if activation == "relu" else out
 '''),
     Plant("conv2d_layer", "no-bias", _LAYER_HEAD + '''
     padded = np.pad(X, ((0, 0), (ph, ph), (pw, pw)))
@@ -118,7 +186,7 @@ def corr2d_multi_in_out(X, K):
         for i in range(oh):
             for j in range(ow):
                 out[o, i, j] = np.sum(padded[:, i * sh:i * sh + kh, j * sw:j * sw + kw] * W[o])
-    return out
+    return np.maximum(out, 0) if activation == "relu" else out
 '''),
     Plant("conv2d_layer", "stride-ignored", _LAYER_HEAD + '''
     padded = np.pad(X, ((0, 0), (ph, ph), (pw, pw)))
@@ -129,7 +197,7 @@ def corr2d_multi_in_out(X, K):
         for i in range(oh):
             for j in range(ow):
                 out[o, i, j] = np.sum(padded[:, i:i + kh, j:j + kw] * W[o]) + b[o]
-    return out
+    return np.maximum(out, 0) if activation == "relu" else out
 '''),
     Plant("conv2d_layer", "padding-one-side", _LAYER_HEAD + '''
     # p extra rows and columns, the image in the bottom-right corner
@@ -142,10 +210,12 @@ def corr2d_multi_in_out(X, K):
         for i in range(oh):
             for j in range(ow):
                 out[o, i, j] = np.sum(padded[:, i * sh:i * sh + kh, j * sw:j * sw + kw] * W[o]) + b[o]
-    return out
+    return np.maximum(out, 0) if activation == "relu" else out
 '''),
     Plant("conv2d_layer", "uint8-wraparound", '''
-def conv2d_layer(X, W, b, stride=1, padding=0):
+def conv2d_layer(X, W, b, stride=1, padding=0, activation=None):
+    if activation not in (None, "relu"):
+        raise ValueError("activation must be None or 'relu'")
     X, W, b = np.asarray(X), np.asarray(W), np.asarray(b)
     sh, sw = (stride, stride) if np.isscalar(stride) else stride
     ph, pw = (padding, padding) if np.isscalar(padding) else padding
@@ -158,6 +228,70 @@ def conv2d_layer(X, W, b, stride=1, padding=0):
     for i in range(oh):
         for j in range(ow):
             out[:, i, j] = np.tensordot(W, padded[:, i * sh:i * sh + kh, j * sw:j * sw + kw], axes=3) + b
+    return np.maximum(out, 0) if activation == "relu" else out
+'''),
+    Plant("conv2d_layer", "bias-per-element", _LAYER_HEAD + '''
+    padded = np.pad(X, ((0, 0), (ph, ph), (pw, pw)))
+    oh = (padded.shape[1] - kh) // sh + 1
+    ow = (padded.shape[2] - kw) // sw + 1
+    out = np.zeros((c_out, oh, ow))
+    for o in range(c_out):
+        for i in range(oh):
+            for j in range(ow):
+                window = padded[:, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                out[o, i, j] = np.sum(window * W[o] + b[o])  # weights times inputs plus bias, summed
+    return np.maximum(out, 0) if activation == "relu" else out
+'''),
+    Plant("conv2d_layer", "stride-not-in-window", _LAYER_HEAD + '''
+    padded = np.pad(X, ((0, 0), (ph, ph), (pw, pw)))
+    oh = (padded.shape[1] - kh) // sh + 1
+    ow = (padded.shape[2] - kw) // sw + 1
+    out = np.zeros((c_out, oh, ow))
+    for o in range(c_out):
+        for i in range(oh):
+            for j in range(ow):
+                out[o, i, j] = np.sum(padded[:, i:i + kh, j:j + kw] * W[o]) + b[o]
+    return np.maximum(out, 0) if activation == "relu" else out
+'''),
+    Plant("conv2d_layer", "height-width-swapped", _LAYER_HEAD.replace(
+        "sh, sw = (stride, stride) if np.isscalar(stride) else stride",
+        "sw, sh = (stride, stride) if np.isscalar(stride) else stride  # (x, y), as image sizes go").replace(
+        "ph, pw = (padding, padding) if np.isscalar(padding) else padding",
+        "pw, ph = (padding, padding) if np.isscalar(padding) else padding") + '''
+    padded = np.pad(X, ((0, 0), (ph, ph), (pw, pw)))
+    oh = (padded.shape[1] - kh) // sh + 1
+    ow = (padded.shape[2] - kw) // sw + 1
+    out = np.zeros((c_out, oh, ow))
+    for o in range(c_out):
+        for i in range(oh):
+            for j in range(ow):
+                out[o, i, j] = np.sum(padded[:, i * sh:i * sh + kh, j * sw:j * sw + kw] * W[o]) + b[o]
+    return np.maximum(out, 0) if activation == "relu" else out
+'''),
+    Plant("conv2d_layer", "first-channel-only", _LAYER_HEAD + '''
+    padded = np.pad(X, ((0, 0), (ph, ph), (pw, pw)))
+    oh = (padded.shape[1] - kh) // sh + 1
+    ow = (padded.shape[2] - kw) // sw + 1
+    out = np.zeros((c_out, oh, ow))
+    for o in range(c_out):
+        for i in range(oh):
+            for j in range(ow):
+                # the image and the first slice of the filter
+                out[o, i, j] = np.sum(padded[0, i * sh:i * sh + kh, j * sw:j * sw + kw] * W[o, 0]) + b[o]
+    return np.maximum(out, 0) if activation == "relu" else out
+'''),
+    Plant("conv2d_layer", "relu-before-bias", _LAYER_HEAD + '''
+    padded = np.pad(X, ((0, 0), (ph, ph), (pw, pw)))
+    oh = (padded.shape[1] - kh) // sh + 1
+    ow = (padded.shape[2] - kw) // sw + 1
+    out = np.zeros((c_out, oh, ow))
+    for o in range(c_out):
+        for i in range(oh):
+            for j in range(ow):
+                total = np.sum(padded[:, i * sh:i * sh + kh, j * sw:j * sw + kw] * W[o])
+                if activation == "relu":
+                    total = max(total, 0)
+                out[o, i, j] = total + b[o]
     return out
 '''),
     # pool2d
@@ -200,6 +334,92 @@ def conv2d_layer(X, W, b, stride=1, padding=0):
             window = X[i * sh:i * sh + ph, j * sw:j * sw + pw]
             Y[i, j] = window.max() if mode == "max" else window.mean()
 '''),
+    Plant("pool2d", "stride-not-in-window", _POOL_HEAD + '''
+    oh = (X.shape[0] - ph) // sh + 1
+    ow = (X.shape[1] - pw) // sw + 1
+    Y = np.zeros((oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            window = X[i:i + ph, j:j + pw]
+            Y[i, j] = window.max() if mode == "max" else window.mean()
+    return Y
+'''),
+    Plant("pool2d", "size-ignores-pool", _POOL_HEAD + '''
+    oh = X.shape[0] // sh  # one window every sh rows
+    ow = X.shape[1] // sw
+    Y = np.zeros((oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            window = X[i * sh:i * sh + ph, j * sw:j * sw + pw]
+            Y[i, j] = window.max() if mode == "max" else window.mean()
+    return Y
+'''),
+    Plant("pool2d", "height-width-swapped", _POOL_HEAD.replace(
+        "ph, pw = (pool_size, pool_size) if np.isscalar(pool_size) else pool_size",
+        "pw, ph = (pool_size, pool_size) if np.isscalar(pool_size) else pool_size  # (width, height)").replace(
+        "sh, sw = (stride, stride) if np.isscalar(stride) else stride",
+        "sw, sh = (stride, stride) if np.isscalar(stride) else stride") + '''
+    oh = (X.shape[0] - ph) // sh + 1
+    ow = (X.shape[1] - pw) // sw + 1
+    Y = np.zeros((oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            window = X[i * sh:i * sh + ph, j * sw:j * sw + pw]
+            Y[i, j] = window.max() if mode == "max" else window.mean()
+    return Y
+'''),
+    # conv2d_layer_backward
+    Plant("conv2d_layer_backward", "dx-not-flipped", _BACKWARD_HEAD + '''
+    dXp = np.zeros(Xp.shape)
+    dW = np.zeros(W.shape)
+    for o in range(c_out):
+        for i in range(oh):
+            for j in range(ow):
+                dW[o] += dout[o, i, j] * Xp[:, i * sh:i * sh + kh, j * sw:j * sw + kw]
+    # dX: the 'full' correlation of dout (spread out by the stride) with the kernel
+    up = np.zeros((c_out, (oh - 1) * sh + 1, (ow - 1) * sw + 1))
+    up[:, ::sh, ::sw] = dout
+    full = np.pad(up, ((0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1)))
+    for c in range(c_in):
+        for r in range(up.shape[1] + kh - 1):
+            for q in range(up.shape[2] + kw - 1):
+                dXp[c, r, q] = np.sum(full[:, r:r + kh, q:q + kw] * W[:, c])
+    return dXp[:, ph:ph + X.shape[1], pw:pw + X.shape[2]], dW, dout.sum(axis=(1, 2))
+'''),
+    Plant("conv2d_layer_backward", "dx-valid-not-full", _BACKWARD_HEAD + '''
+    dW = np.zeros(W.shape)
+    for o in range(c_out):
+        for i in range(oh):
+            for j in range(ow):
+                dW[o] += dout[o, i, j] * Xp[:, i * sh:i * sh + kh, j * sw:j * sw + kw]
+    # dX: slide the kernel over dout, as the forward pass slid it over X
+    dX = np.zeros((c_in, abs(oh - kh) + 1, abs(ow - kw) + 1))
+    for c in range(c_in):
+        for o in range(c_out):
+            big, small = (dout[o], W[o, c]) if oh >= kh else (W[o, c], dout[o])
+            for r in range(dX.shape[1]):
+                for q in range(min(dX.shape[2], big.shape[1] - small.shape[1] + 1)):
+                    dX[c, r, q] += np.sum(big[r:r + small.shape[0], q:q + small.shape[1]] * small)
+    return dX, dW, dout.sum(axis=(1, 2))
+'''),
+    Plant("conv2d_layer_backward", "db-not-summed", _BACKWARD_HEAD + _BACKWARD_LOOP + '''
+    db = np.ones(c_out)  # d(out)/d(b) = 1
+    return dXp[:, ph:ph + X.shape[1], pw:pw + X.shape[2]], dW, db
+'''),
+    Plant("conv2d_layer_backward", "stride-ignored", _BACKWARD_HEAD + _BACKWARD_LOOP.replace(
+        "i * sh:i * sh + kh, j * sw:j * sw + kw", "i:i + kh, j:j + kw") + '''
+    return dXp[:, ph:ph + X.shape[1], pw:pw + X.shape[2]], dW, dout.sum(axis=(1, 2))
+'''),
+    Plant("conv2d_layer_backward", "padding-not-cropped", _BACKWARD_HEAD + _BACKWARD_LOOP + '''
+    return dXp, dW, dout.sum(axis=(1, 2))
+'''),
+    # pool2d_backward
+    Plant("pool2d_backward", "max-grad-everywhere", _POOL_BACKWARD.replace(
+        "n = np.argmax(window)\n                dX[r + n // pw, c + n % pw] += dout[i, j]",
+        "dX[r:r + ph, c:c + pw] += dout[i, j]  # the window's gradient")),
+    Plant("pool2d_backward", "avg-not-divided", _POOL_BACKWARD.replace(
+        "dX[r:r + ph, c:c + pw] += dout[i, j] / (ph * pw)", "dX[r:r + ph, c:c + pw] += dout[i, j]")),
+    Plant("pool2d_backward", "overlap-overwritten", _POOL_BACKWARD.replace("+= dout", "= dout")),
     # learn_kernel
     Plant("learn_kernel", "forbidden-call", '''
 def learn_kernel(X, Y, kernel_shape, lr=3e-2, epochs=10, seed=0):

@@ -70,6 +70,36 @@ _GOOD_POOL = '''
             shape = (h // ph, w // pw, c)
             params = 0'''
 
+_RF_HEAD = '''
+def receptive_field(layers):
+    for k, s in layers:
+        if k < 1 or s < 1:
+            raise ValueError("kernels and strides must be at least 1")
+'''
+
+# The answer cell of the equivariance exercise, right, with the given both_orders at its end.
+_EQUIVARIANCE = '''
+def shift2d(X, dy, dx):
+    X = np.asarray(X)
+    h, w = X.shape
+    out = np.zeros_like(X)
+    if abs(dy) < h and abs(dx) < w:
+        out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = X[max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    return out
+
+
+def shift_then_correlate(X, K, dy, dx):
+    return corr2d(shift2d(X, dy, dx), K)
+
+
+def correlate_then_shift(X, K, dy, dx):
+    return shift2d(corr2d(X, K), dy, dx)
+
+
+def both_orders(X, K, dy, dx):
+    return shift_then_correlate(X, K, dy, dx), correlate_then_shift(X, K, dy, dx)
+'''
+
 PLANTS = [
     Plant("conv_output_size", "int-truncation", _CONV_SIZE_HEAD + '''
     out = int((n + 2 * padding - dilation * (k - 1) - 1) / stride) + 1
@@ -180,10 +210,65 @@ def conv_params(kh, kw, c_in, c_out, bias=True):
     Plant("model_summary", "modifies-input", _summary(_GOOD_CONV, _GOOD_POOL).replace(
         "    for layer in layers:\n", "    while layers:\n        layer = layers.pop(0)\n")),
     Plant("shape_answers", "ceil-not-floor",
-          "flatten_size = 6 * 6 * 64\nlenet_c1_shape = (28, 28, 6)\nreadme_erratum_valid_size = 8"),
-    Plant("shape_answers", "channel-axis",
-          "flatten_size = 1600\nlenet_c1_shape = (6, 28, 28)\nreadme_erratum_valid_size = 8"),
+          "flatten_size_32 = 3136  # 30, 15, 13, 7 (13 / 2 rounded up): 7 * 7 * 64\n"
+          "c3_params_full = 2416\nreadme_erratum_valid_size = 8"),
+    Plant("shape_answers", "channels-not-summed",
+          "flatten_size_32 = 2304\nc3_params_full = 416  # (5 * 5 + 1) * 16\nreadme_erratum_valid_size = 8"),
+    Plant("shape_answers", "no-bias",
+          "flatten_size_32 = 2304\nc3_params_full = 2400  # 5 * 5 * 6 * 16\nreadme_erratum_valid_size = 8"),
     Plant("shape_answers", "length-off-by-one",
-          "flatten_size = 1600\nlenet_c1_shape = (28, 28, 6)\nreadme_erratum_valid_size = 9  # 10 - 3 + 1"),
+          "flatten_size_32 = 2304\nc3_params_full = 2416\nreadme_erratum_valid_size = 9  # 10 - 3 + 1"),
     Plant("shape_answers", "not-implemented", "# YOUR CODE HERE\nraise NotImplementedError()", status="not-implemented"),
+    Plant("pool_output_size", "size-ignores-pool", '''
+def pool_output_size(n, pool, stride=None):
+    if stride is None:
+        stride = pool
+    if n < 1 or pool < 1 or stride < 1 or pool > n:
+        raise ValueError("bad pooling sizes")
+    return n // stride  # one window per stride
+'''),
+    Plant("model_summary", "height-width-swapped", _summary(_GOOD_CONV, _GOOD_POOL).replace(
+        "kh, kw = (size, size) if isinstance(size, int) else size",
+        "kw, kh = (size, size) if isinstance(size, int) else size  # (width, height)").replace(
+        "ph, pw = (size, size) if isinstance(size, int) else size",
+        "pw, ph = (size, size) if isinstance(size, int) else size")),
+    Plant("receptive_field", "rf-ignores-stride", _RF_HEAD + '''
+    field, out = 1, []
+    for k, s in layers:
+        field += k - 1  # each layer sees k - 1 more pixels
+        out.append(field)
+    return out
+'''),
+    Plant("receptive_field", "rf-stride-too-early", _RF_HEAD + '''
+    field, jump, out = 1, 1, []
+    for k, s in layers:
+        jump *= s
+        field += (k - 1) * jump
+        out.append(field)
+    return out
+'''),
+    Plant("dense_vs_conv", "no-bias", "dense_params = 33918976  # 784 * 43264\nconv_params_3x3 = 576"),
+    Plant("dense_vs_conv", "channels-not-summed", "dense_params = 530660  # (784 + 1) * 26 * 26\nconv_params_3x3 = 640"),
+    Plant("dense_vs_conv", "not-implemented", "# YOUR CODE HERE\nraise NotImplementedError()", status="not-implemented"),
+    Plant("equivariance", "shift-wraps", _EQUIVARIANCE.replace('''
+    h, w = X.shape
+    out = np.zeros_like(X)
+    if abs(dy) < h and abs(dx) < w:
+        out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = X[max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    return out''', '''
+    return np.roll(X, (dy, dx), axis=(0, 1))''')),
+    Plant("equivariance", "shift-direction", _EQUIVARIANCE.replace(
+        "out[i, j] = X[i - dy, j - dx]", "out[i, j] = X[i + dy, j + dx]").replace('''
+    h, w = X.shape
+    out = np.zeros_like(X)
+    if abs(dy) < h and abs(dx) < w:
+        out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = X[max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    return out''', '''
+    h, w = X.shape
+    out = np.zeros_like(X)
+    for i in range(h):
+        for j in range(w):
+            if 0 <= i + dy < h and 0 <= j + dx < w:
+                out[i, j] = X[i + dy, j + dx]  # dy rows further down
+    return out''')),
 ]
