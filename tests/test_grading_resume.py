@@ -2,8 +2,9 @@
 
 `autograder grade` runs as a subprocess on the class of tests/test_grading.py;
 once a few reports are written it is killed with SIGKILL (no cleanup of any
-kind), then the same command is run again.  Its gradebook, reports and
-feedback must be byte for byte those of an uninterrupted run with the same seed.
+kind), then the same command is run again.  Its gradebook, reports,
+feedback and class report must be byte for byte those of an uninterrupted
+run with the same seed.
 """
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ def test_sigkill_then_rerun_gives_the_uninterrupted_gradebook(tmp_path, course):
 
     reference = tmp_path / "reference"
     grade_class(submissions, ASSIGNMENT, reference, course=course, workers=2, seed=SEED)
+    from autograder.frontends.reports.classreport import write_report
+
+    write_report([reference], course=course)  # the command writes the class report too: it must come out the same
 
     output = tmp_path / "killed"
     process = subprocess.Popen(_command(course, submissions, output, "--seed", str(SEED)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

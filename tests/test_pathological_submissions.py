@@ -21,6 +21,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -141,6 +142,11 @@ def test_nbgrader_layout_every_student_gets_an_outcome(nbgrader_class):
     assert "control characters" in store.feedback_path(control).read_text()
     assert "nests its JSON deeper" in store.feedback_html_path("deep").read_text()
     assert "control characters" in done.stderr and "does not hold a date" in done.stderr
+    table = done.stdout[done.stdout.index("exercise "):]  # the short table at the end of grade
+    assert table.splitlines()[0].split() == ["exercise", "passed", "top", "misconception"]
+    for exercise in ("by_hand_full", "conv1d", "conv1d_mode", "output_length"):
+        assert re.search(rf"^{exercise} +\d+% ", table, re.M), table
+    assert "3 need attention" in table  # deep, the control characters, the bad timestamp
     summary = (output / "report" / "summary.md").read_text()
     for why in ("nests its JSON deeper", "does not hold a date", "control characters"):
         assert why in summary
