@@ -37,8 +37,12 @@ def test_credit_weighs_each_kind_by_the_share_of_its_checks_passed():
     assert credit(_b(examples=(2, 2), hidden=(20, 20), errors=(2, 2), by_hand=(1, 1)), DEFAULT_WEIGHTS) == 1.0
     # Kinds an exercise lacks drop out; the others share the points.
     assert credit(_b(examples=(1, 2), errors=(1, 1)), DEFAULT_WEIGHTS) == pytest.approx((0.4 * 0.5 + 0.2) / 0.6)
-    # Rejecting bad input and keeping the by-hand rule earn nothing while no value is right.
+    # Rejecting bad input and keeping the by-hand rule earn nothing while no value is right,
+    # and worked examples (whose answers are in the notebook) nothing while no hidden check is.
     assert credit(_b(examples=(0, 2), hidden=(0, 9), errors=(2, 2), by_hand=(1, 1)), {**DEFAULT_WEIGHTS, "by_hand": 1}) == 0.0
+    assert credit(_b(examples=(2, 2), hidden=(0, 9), errors=(2, 2)), DEFAULT_WEIGHTS) == 0.0
+    assert credit(_b(examples=(2, 2), hidden=(1, 9), errors=(2, 2)), DEFAULT_WEIGHTS) == pytest.approx(0.4 + 0.4 / 9 + 0.2)
+    assert credit(_b(examples=(0, 2), errors=(2, 2)), DEFAULT_WEIGHTS) == 0.0  # the notebook's check(id): no hidden checks
     # All weights of the kinds present at 0: every check counts alike.
     assert credit(_b(examples=(1, 2), hidden=(3, 4)), {"examples": 0, "hidden": 0, "errors": 1}) == pytest.approx(4 / 6)
     # Value exercises: one kind.
@@ -187,7 +191,7 @@ def test_a_real_timeout_keeps_the_points_earned_before_it(course, prepared, tmp_
     # The sandbox ends a busy loop at its wall-clock limit or, on a loaded machine, at its CPU limit first.
     assert sandboxed.status in ("timeout", "error"), sandboxed.feedback
     assert "signal of length 1" in sandboxed.feedback
-    assert (sandboxed.score, sandboxed.breakdown) == (points_earned(inline, 3), inline.breakdown)
+    assert (sandboxed.score, sandboxed.breakdown) == (points_earned(inline, 3), inline.breakdown), (sandboxed.feedback, inline.feedback)
     assert 0 < sandboxed.score < sandboxed.max_score
     assert inline.breakdown["examples"] == {"passed": 2, "total": 2} and inline.breakdown["errors"] == {"passed": 2, "total": 2}
 

@@ -366,10 +366,7 @@ class _Failure:
         return _BLOCK[self.category]
 
     def order(self) -> tuple[int, int]:
-        """Worked examples first, then hidden checks, then bad input; in the order the checks ran.
-        What stopped the run (a timeout, a crash) comes before everything."""
-        if self.block == "stop":
-            return (-1, self.index)
+        """Worked examples first, then hidden checks, then bad input; in the order the checks ran."""
         return (_KIND_RANK[self.kind], self.index)
 
 
@@ -390,6 +387,10 @@ def _judge_all(prepared: Prepared, outcomes: list[Outcome], extra: dict[str, Any
     names = arg_names(ex)
     checks = prepared.checks
     ran = outcomes[: len(checks)]
+    if len(outcomes) > len(checks):  # answers to calls never made: the process forged its replies
+        extra = outcomes[len(checks)]
+        why = extra.crashed or "it answered more calls than were made"
+        return ExerciseResult(ex.id, ERROR, f"The process running {ex.function_name} sent answers it was not asked for ({why}): nothing it sent can be graded.", None, 0, len(checks))
     forbidden = [name for outcome in ran for name in outcome.forbidden]
     if forbidden:  # the by-hand rule is all-or-nothing
         names_used = list(dict.fromkeys(forbidden))
@@ -453,21 +454,31 @@ def credit(breakdown: Mapping[str, Mapping[str, int]], weights: Mapping[str, flo
 
     Each kind with checks earns its weight times the share of its checks that
     passed; kinds without checks drop out and the others share their weight.
-    Bad input rejected and the by-hand rule kept earn nothing while no value
-    is right (a function that only raises validates nothing).  With every
-    weight of the kinds present at 0, all checks count alike.
+    With every weight of the kinds present at 0, all checks count alike.
+
+    Points need evidence that cannot be copied: the worked examples' answers
+    are in the notebook, and a function that only raises "rejects" every bad
+    input.  So when hidden checks are graded, nothing counts until one of them
+    passes; without them, nothing counts until a worked example passes.
     """
     present = {k: v for k, v in breakdown.items() if v.get("total", 0) > 0}
     if not present:
         return 0.0
-    value_kinds = [k for k in present if k not in ("errors", "by_hand")]
-    if value_kinds and not any(present[k]["passed"] for k in value_kinds):
+    if not _evidence(present):
         return 0.0
     weighted = {k: float(weights.get(k, 0.0)) for k in present if float(weights.get(k, 0.0)) > 0}
     if not weighted:
         counted = {k: v for k, v in present.items() if k != "by_hand"} or present
         return sum(v["passed"] for v in counted.values()) / sum(v["total"] for v in counted.values())
     return sum(w * present[k]["passed"] / present[k]["total"] for k, w in weighted.items()) / sum(weighted.values())
+
+
+def _evidence(present: Mapping[str, Mapping[str, int]]) -> bool:
+    """Some check passed that could not be passed by copying answers or by raising on everything."""
+    for kind in ("hidden", "examples", "values"):
+        if kind in present:
+            return present[kind]["passed"] > 0
+    return True
 
 
 def _passed_summary(prepared: Prepared) -> str:
@@ -501,10 +512,10 @@ def summary(breakdown: Mapping[str, Mapping[str, int]]) -> str:
     if not parts:
         return ""
     text = "; ".join(parts)
-    value_total = sum(breakdown.get(k, {}).get("total", 0) for k in ("examples", "hidden"))
-    value_passed = sum(breakdown.get(k, {}).get("passed", 0) for k in ("examples", "hidden"))
-    if value_total and not value_passed and errors.get("passed"):
-        text += " (bad input rejected earns points once some values are right)"
+    present = {k: v for k, v in breakdown.items() if v.get("total", 0) > 0}
+    if not _evidence(present) and any(v["passed"] for k, v in present.items() if k != "by_hand"):
+        text += (" (the worked examples and bad input earn points once a hidden check is right too)" if "hidden" in present
+                 else " (bad input rejected earns points once some values are right)")
     return text[0].upper() + text[1:] + "."
 
 
