@@ -46,6 +46,7 @@ by_hand_full = Exercise(
     names=("y_by_hand",),
     title="The full convolution of x = [3, 4, 5] and h = [2, 1, 0], on paper",
     values={"y_by_hand": [6, 11, 14, 5, 0]},
+    on_paper=True,
     misconceptions=(
         Misconception(NO_FLIP.id, NO_FLIP.hint, detect=lambda _, got: any(
             same_values([int(v) for v in c], got["y_by_hand"]) for c in _correlations(LESSON_X, LESSON_H))),
