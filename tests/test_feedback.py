@@ -19,7 +19,7 @@ import pytest
 from autograder.engine.compare import compare
 from autograder.engine.evaluate import evaluate, evaluation_order, forbidden_hint, prepare
 from autograder.exercises import registry
-from autograder.frontends.inline import InProcessCaller
+from autograder.frontends.inline import InProcessCaller, demo
 from autograder.notebook.load import load_program
 from autograder.pipeline import check_notebook, prepare_assignment
 from autograder.report import points_earned
@@ -44,7 +44,8 @@ class SourcedCaller(InProcessCaller):
 def inline_caller(notebook) -> SourcedCaller:
     """Run a notebook's cells in this process, as a kernel would (cells named as the sandbox names them)."""
     program = load_program(notebook)
-    namespace: dict = {"__name__": "__main__"}
+    # The kernel's namespace: `from autograder import demo` is a self-check line the program leaves out.
+    namespace: dict = {"__name__": "__main__", "demo": demo}
     for cell in program.cells:
         filename = f"<cell {cell.index}>"
         linecache.cache[filename] = (len(cell.code), None, cell.code.splitlines(True), filename)

@@ -618,20 +618,18 @@ def _named(misconception_id: str, hint: str, explained: int, shown: int) -> str:
 
 
 def _best_misconception(prepared: Prepared, candidates: list[_Failure]):
-    """The declared misconception explaining most of ``candidates`` (ties: the earliest failure, then declaration order).
-
-    A candidate must explain the first of them (the example shown) or at least half:
-    a detector that happens to match one case among many unexplained ones names nothing.
-    """
-    found = []
-    for position, misconception in enumerate(prepared.exercise.misconceptions):
-        explained = [f for f in candidates if _explains(prepared, misconception, f)]
-        if explained and (explained[0] is candidates[0] or 2 * len(explained) >= len(candidates)):
-            found.append(((-len(explained), min(f.order() for f in explained), position), misconception, explained))
-    if not found:
-        return None, []
-    _, best, explained = min(found, key=lambda item: item[0])
-    return best, explained
+    """The declared misconception that explains the first of ``candidates`` (the example shown) and most
+    of the others (ties: declaration order), with the failures it explains.  A detector that happens to
+    match a later case while the example shown is something else names nothing."""
+    best, explained_best = None, []
+    first = candidates[0]
+    for misconception in prepared.exercise.misconceptions:
+        if not _explains(prepared, misconception, first):
+            continue
+        explained = [first] + [f for f in candidates[1:] if _explains(prepared, misconception, f)]
+        if len(explained) > len(explained_best):
+            best, explained_best = misconception, explained
+    return best, explained_best
 
 
 def _diagnose(prepared: Prepared, failures: list[_Failure], breakdown: dict, fraction: float, done: int, total: int, *, not_run: int) -> ExerciseResult:
