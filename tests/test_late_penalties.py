@@ -29,15 +29,21 @@ ASSIGNMENT = "01-conv1d"
 COURSE_FILE = Path(os.environ.get("AUTOGRADER_COURSE") or ROOT / "course.yml")
 POLICY = {"per": "day", "penalty": "10%", "cap": "50%", "grace_minutes": 15}
 DUE = "2027-01-15 23:59:00 UTC"
-# student -> (timestamp.txt, penalty on a full-marks notebook of 8 points: 0.8 per started day, at most 4)
+# student -> (timestamp.txt, started days late that count)
 TIMESTAMPS = {
-    "ontime": ("2027-01-15 20:00:00.000000 UTC", 0.0),
-    "grace": ("2027-01-16 00:10:00.000000 UTC", 0.0),  # 11 minutes late, 15 of grace
-    "oneday": ("2027-01-16 05:59:00.000000 UTC", 0.8),  # 6 hours late: one started day
-    "threedays": ("2027-01-18 00:00:00.000000 UTC", 2.4),  # 2 days and 1 minute: three started days
-    "capped": ("2027-02-15 12:00:00.000000 UTC", 4.0),  # a month late: the cap
-    "paris": ("2027-01-16 01:30:00.000000 Europe/Paris", 0.8),  # 00:30 UTC: 31 minutes late
+    "ontime": ("2027-01-15 20:00:00.000000 UTC", 0),
+    "grace": ("2027-01-16 00:10:00.000000 UTC", 0),  # 11 minutes late, 15 of grace
+    "oneday": ("2027-01-16 05:59:00.000000 UTC", 1),  # 6 hours late: one started day
+    "threedays": ("2027-01-18 00:00:00.000000 UTC", 3),  # 2 days and 1 minute: three started days
+    "capped": ("2027-02-15 12:00:00.000000 UTC", 31),  # a month late: the cap
+    "paris": ("2027-01-16 01:30:00.000000 Europe/Paris", 1),  # 00:30 UTC: 31 minutes late
 }
+
+
+def penalty(days: int, max_score: float, score: float | None = None) -> float:
+    """POLICY by hand: 10% of the points per started day, at most 50%, never more than the score."""
+    score = max_score if score is None else score
+    return round(min(days * 0.1 * max_score, 0.5 * max_score, score), 6)
 
 
 # -- the rule ------------------------------------------------------------------------
@@ -58,9 +64,10 @@ def test_timestamps_are_dates_or_nothing():
 def test_the_penalty_rule():
     policy = LatePolicy.from_settings(POLICY, max_score=8)
     assert (policy.per_unit, policy.cap, policy.grace_seconds) == (0.8, 4.0, 900.0)
-    for stamp, want in TIMESTAMPS.values():
+    for stamp, days in TIMESTAMPS.values():
         got = lateness(policy, due=DUE, timestamp=stamp, score=8.0)
-        assert got.penalty == want, (stamp, got)
+        assert got.penalty == penalty(days, 8), (stamp, got)
+    assert [penalty(d, 8) for d in (0, 1, 3, 31)] == [0.0, 0.8, 2.4, 4.0]
     assert lateness(policy, due=DUE, timestamp=TIMESTAMPS["capped"][0], score=1.5).penalty == 1.5  # never more than the score
     assert lateness(policy, due=DUE, lms_late=True, score=8.0).penalty == 0.8  # the LMS said late, without a time
     assert lateness(policy, due=DUE, timestamp="", score=8.0).penalty == 0.0
@@ -167,7 +174,7 @@ def graded_both_ways(tmp_path_factory):
     bridge.sync_gradebook(course, f"sqlite:///{root / 'gradebook.db'}")
     released = root / "assignments" / ASSIGNMENT / a.notebook
     answers = bridge.solution_answers(root / "solutions" / ASSIGNMENT / a.notebook)
-    students = dict(TIMESTAMPS)
+    students = {student: (stamp, penalty(days, a.max_score)) for student, (stamp, days) in TIMESTAMPS.items()}
     students["untouched"] = (TIMESTAMPS["capped"][0], 0.0)  # late, but nothing to take off
     for student, (stamp, _) in students.items():
         target = root / "submitted" / student / ASSIGNMENT / a.notebook
@@ -187,12 +194,12 @@ def graded_both_ways(tmp_path_factory):
     assert main(["--course", str(root / "course.yml"), "grade", str(root / "submitted"), "-a", ASSIGNMENT, "-o", str(output), "-j", "2"]) == 0
     with open(output / "gradebook.csv", newline="") as handle:
         ours = {row["student_id"]: row for row in csv.DictReader(handle)}
-    return theirs, ours, output, students
+    return theirs, ours, output, students, a.max_score
 
 
 @pytest.mark.slow
 def test_nbgrader_and_autograder_grade_take_the_same_points_off(graded_both_ways):
-    theirs, ours, _, students = graded_both_ways
+    theirs, ours, _, students, _ = graded_both_ways
     assert set(theirs) == set(ours) == set(students)
     for student, (_, want) in students.items():
         row = ours[student]
@@ -204,25 +211,26 @@ def test_nbgrader_and_autograder_grade_take_the_same_points_off(graded_both_ways
 
 @pytest.mark.slow
 def test_the_penalty_is_shown_in_feedback_and_report(graded_both_ways):
-    _, _, output, _ = graded_both_ways
+    _, _, output, _, top = graded_both_ways
+    three = penalty(3, top)
     markdown = (output / "feedback" / "threedays.md").read_text()
-    assert "Score: **5.6 / 8** points (8 earned, 2.4 late penalty)" in markdown
-    assert "submitted 2 day(s) after the due date: 2.4 point(s) taken off (10% per started day late, at most 50%, 15 minute(s) of grace)" in markdown
+    assert f"Score: **{top - three:g} / {top:g}** points ({top:g} earned, {three:g} late penalty)" in markdown
+    assert f"submitted 2 day(s) after the due date: {three:g} point(s) taken off (10% per started day late, at most 50%, 15 minute(s) of grace)" in markdown
     page = (output / "feedback" / "threedays.html").read_text()
-    assert "Late penalty" in page and "&minus;2.4" in page
+    assert "Late penalty" in page and f"&minus;{three:g}" in page
     assert "Late:" not in (output / "feedback" / "ontime.md").read_text()
     summary = (output / "report" / "summary.md").read_text()
     assert "Late penalty: 10% per started day late, at most 50%, 15 minute(s) of grace." in summary
     assert "6 late." in summary  # after the due date: all but ontime (grace is late, within the grace period)
     manifest = json.loads((output / "submissions.json").read_text())["students"]
-    assert manifest["capped"]["late_penalty"] == 4.0 and manifest["grace"]["late_penalty"] == 0.0
+    assert manifest["capped"]["late_penalty"] == top / 2 and manifest["grace"]["late_penalty"] == 0.0
 
 
 @pytest.mark.slow
 def test_a_canvas_late_marker_counts_lms_late_days(tmp_path, graded_both_ways, capsys):
     from autograder.frontends.cli import main
 
-    _, _, output, _ = graded_both_ways
+    _, _, output, _, top = graded_both_ways
     root = output.parent
     download = tmp_path / "download"
     download.mkdir()
@@ -232,6 +240,6 @@ def test_a_canvas_late_marker_counts_lms_late_days(tmp_path, graded_both_ways, c
     assert main(["--course", str(root / "course.yml"), "grade", str(download), "-a", ASSIGNMENT, "-o", str(tmp_path / "out"), "--no-report"]) == 0
     with open(tmp_path / "out" / "gradebook.csv", newline="") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
-    assert float(rows["smithjane"]["late_submission_penalty"]) == 0.8 and float(rows["smithjane"]["score"]) == 7.2
+    assert float(rows["smithjane"]["late_submission_penalty"]) == penalty(1, top) and float(rows["smithjane"]["score"]) == top - penalty(1, top)
     assert float(rows["doejohn"]["late_submission_penalty"]) == 0.0
     assert "marked late by the LMS" in (tmp_path / "out" / "feedback" / "smithjane.md").read_text()

@@ -70,7 +70,7 @@ def _no_formula(text: str, what: str) -> None:
 
 
 def _assert_honest(report: dict) -> None:
-    assert report["score"] == report["max_score"] == 8.0, report
+    assert report["score"] == report["max_score"] > 0, report
     assert all(e["status"] == "passed" for e in report["exercises"])
 
 
@@ -228,6 +228,6 @@ def test_a_grader_failure_is_retried_once_then_kept(tmp_path, course, monkeypatc
     kept = runs[-1].reports["trouble"]
     assert kept["grader_error"].startswith("RuntimeError") and kept["grader_attempts"] == GRADER_ATTEMPTS
     assert all("kept as an error" in e["feedback"] and "--force" in e["feedback"] for e in kept["exercises"])
-    assert runs[-1].reports["fine"]["score"] == 8.0
+    assert runs[-1].reports["fine"]["score"] == course.assignment(ASSIGNMENT).max_score
     forced = grade_class(submissions, ASSIGNMENT, output, course=course, workers=1, seed=7, force=True)
     assert sorted(forced.graded) == ["fine", "trouble"] and forced.reports["trouble"]["grader_attempts"] == 1

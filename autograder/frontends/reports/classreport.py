@@ -185,7 +185,8 @@ def summarize(grades: Grades) -> dict:
         hidden_total = sum(int((e.get("breakdown") or {}).get("hidden", {}).get("total", 0) or 0) for e in entries)
         hidden_passed = sum(int((e.get("breakdown") or {}).get("hidden", {}).get("passed", 0) or 0) for e in entries)
         rate = passed / len(entries) if entries else 0.0
-        top = found.most_common(1)
+        # the top misconception is a mistake, not a stub left untouched (counted in the table all the same)
+        top = [kv for kv in found.most_common() if kv[0] != "not-implemented"][:1] or found.most_common(1)
         exercises.append({
             "id": ex, "max_score": _fmt(max(float(e["max_score"]) for e in entries)), "pass_rate": rate, "pass_pct": _pct(rate),
             "mean": _fmt(statistics.fmean(float(e["score"]) for e in entries)), "bar": round(8 * rate, 2),
@@ -221,6 +222,7 @@ def summarize(grades: Grades) -> dict:
         "unreadable": sum(unreadable(r) for r in reports.values()),
         "late": sum(1 for s in students if grades.entry(s).get("seconds_late") or grades.entry(s).get("lms_late")),
         "policy": grades.policy, "exercises": exercises, "misconceptions": misconceptions, "hidden": hidden,
+        "has_breakdown": any(e["hidden_pct"] for e in exercises),
         "students": rows, "attention": attention,
     }
 

@@ -114,8 +114,8 @@ CLASS = """<!DOCTYPE html>
 <figure><img src="{{ a.histogram.uri }}" alt="distribution of the scores of {{ a.id }}"><figcaption>Scores (after late penalties) of the {{ a.n }} submissions.</figcaption></figure>
 <h3>Exercises</h3>
 <table class="exercises">
-<tr><th>Exercise</th><th class="num">Points</th><th class="num">Pass rate</th><th class="num">Mean score</th><th class="num">Hidden checks passed</th><th>Statuses</th><th>Top misconception</th></tr>
-{% for e in a.exercises %}<tr><td>{{ e.id }}</td><td class="num">{{ e.max_score }}</td><td class="num">{{ e.pass_pct }}</td><td class="num">{{ e.mean }}</td><td class="num">{{ e.hidden_pct }}</td><td>{{ e.statuses }}</td><td>{{ e.top }}</td></tr>
+<tr><th>Exercise</th><th class="num">Points</th><th class="num">Pass rate</th><th class="num">Mean score</th>{% if a.has_breakdown %}<th class="num">Hidden checks passed</th>{% endif %}<th>Statuses</th><th>Top misconception</th></tr>
+{% for e in a.exercises %}<tr><td>{{ e.id }}</td><td class="num">{{ e.max_score }}</td><td class="num">{{ e.pass_pct }}</td><td class="num">{{ e.mean }}</td>{% if a.has_breakdown %}<td class="num">{{ e.hidden_pct }}</td>{% endif %}<td>{{ e.statuses }}</td><td>{{ e.top }}</td></tr>
 {% endfor %}</table>
 <figure><img src="{{ a.passrate.uri }}" alt="pass rate per exercise of {{ a.id }}"><figcaption>Pass rate per exercise.</figcaption></figure>
 <h3>Misconceptions recognised</h3>
