@@ -105,7 +105,7 @@ def test_hostile_notebook(attack, course, prepared, tmp_path):
     assert elapsed < WALL_CLOCK, f"grading took {elapsed:.1f} s"
     for exercise_id, statuses in attack.attacked.items():
         entry = by_id[exercise_id]
-        assert entry["score"] == 0, entry
+        assert entry["score"] <= attack.max_credit * entry["max_score"], entry
         assert entry["status"] in statuses, entry
         assert entry["feedback"].strip(), entry
         assert re.search(attack.message, entry["feedback"], re.S), entry["feedback"]
@@ -189,9 +189,10 @@ def test_hostile_class_through_the_class_grader(course, tmp_path):
     for attack in attacks:
         by_id = {e["id"]: e for e in result.reports[attack.name]["exercises"]}
         for exercise_id in attack.attacked:
-            assert by_id[exercise_id]["score"] == 0, (attack.name, by_id[exercise_id])
+            assert by_id[exercise_id]["score"] <= attack.max_credit * by_id[exercise_id]["max_score"], (attack.name, by_id[exercise_id])
     # Nothing the submissions wrote reached the output folder, and the secret seed stayed secret.
-    assert sorted(p.name for p in output.iterdir()) == sorted(["gradebook.csv", "reports", "feedback", "seed"]), list(output.iterdir())
+    # (what grade_class itself writes: the gradebook, reports, feedback, the seed and the list of submissions)
+    assert sorted(p.name for p in output.iterdir()) == sorted(["gradebook.csv", "reports", "feedback", "seed", "submissions.json"]), list(output.iterdir())
     assert (output / "seed").stat().st_mode & 0o077 == 0
     secret = (output / "seed").read_text().strip()
     for report in result.reports.values():

@@ -93,16 +93,39 @@ class _Shell:
         return None
 
 
+class _DemoStopped(Exception):
+    pass
+
+
 class _Demo:
-    """The notebook's ``with demo():`` in the grader: a failed demonstration does not end its cell."""
+    """The notebook's ``with demo():`` in the grader.
+
+    As in the notebook, a demonstration that fails or runs too long ends
+    itself, not its cell: an exception is dropped, and a block still running
+    after half of the per-cell time limit is interrupted, so that the cell
+    (and the definitions after it) goes on.
+    """
+
+    seconds = 1.0  # set from the spec: half of the exercise time limit
 
     def __init__(self, *args, **kwargs):
-        pass
+        self._previous = None
 
     def __enter__(self):
+        def stop(signum, frame):
+            raise _DemoStopped()
+
+        try:
+            self._previous = signal.signal(signal.SIGALRM, stop)
+            signal.setitimer(signal.ITIMER_REAL, _Demo.seconds)
+        except (ValueError, OSError):
+            self._previous = None
         return self
 
     def __exit__(self, etype, value, tb):
+        if self._previous is not None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous)
         return etype is not None and issubclass(etype, Exception)
 
 
@@ -240,7 +263,13 @@ def _settle(spec: dict, spaces: dict) -> str:
     os.chdir(workdir)
     _environment(workdir)
     for fd, name in ((1, "stdout.txt"), (2, "stderr.txt")):
-        handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        # The folder may hold what an earlier child of this submission left there (a link, a folder).
+        try:
+            if os.path.lexists(name):
+                os.unlink(name)
+            handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except OSError:
+            handle = os.open(os.devnull, os.O_WRONLY)
         os.dup2(handle, fd)
         os.close(handle)
     sys.stdout = open(1, "w", buffering=1, closefd=False, errors="replace")
@@ -441,6 +470,7 @@ def main(spec: dict, requests, replies) -> None:
     except BaseException as exc:
         channel.send({"t": "fatal", "message": f"{type(exc).__name__}: {exc}"})
         return
+    _Demo.seconds = max(0.1, float(spec.get("demo_seconds") or 1.0))
     _forget_grader()
     ns = _namespace()
     _SERVER_PID[0] = os.getpid()

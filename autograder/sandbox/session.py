@@ -7,7 +7,7 @@ functions in the child, enforcing wall-clock limits, and restarts the child
 that one bad cell costs only the exercises that depend on it.
 
 What the trusted side holds for a submission is bounded: every message from
-the child is read only up to a size decided beforehand (per call: a megabyte
+the child is read only up to a size decided beforehand (per call: a few megabytes
 plus a multiple of what was sent; per exercise: a cap on the sum), so that a
 small submission cannot make the grader decode and keep gigabytes.  Files go
 to the child and come back through the pipe; the trusted side never reads or
@@ -40,10 +40,10 @@ from . import child, confine, identity
 MAX_MESSAGE = child.MAX_MESSAGE
 MAX_OUTPUT_FILE = 32 * 1024 * 1024
 #: what one answer may take beyond a multiple of its call's own size
-CALL_REPLY_BASE = 1024 * 1024
-CALL_REPLY_FACTOR = 8
-#: what all the answers of one exercise may take together
-EXERCISE_REPLY_LIMIT = 48 * 1024 * 1024
+CALL_REPLY_BASE = 4 * 1024 * 1024
+CALL_REPLY_FACTOR = 16  # a compressed image in, its float64 pixels out
+#: what all the answers of one exercise may take together (decoded, at most a few times this)
+EXERCISE_REPLY_LIMIT = 32 * 1024 * 1024
 #: what a lookup of names or a message about a cell may take
 LOOKUP_REPLY_LIMIT = 8 * 1024 * 1024
 CELL_MESSAGE_LIMIT = 64 * 1024
@@ -314,6 +314,7 @@ class Session:
             "read": _readable_roots() if limits.confine else [],
             "files": dict(self.files),
             "seal": list(self.seal),
+            "demo_seconds": limits.exercise_timeout / 2,
         }
 
     def _start(self) -> None:
@@ -450,11 +451,11 @@ class Session:
                     raise SandboxError(f"the sandbox did not start: {self._exit_reason() if message == 'eof' else message}")
                 if message == "timeout":
                     self._kill()
-                    return current, _CellReport(TIMEOUT, detail=f"cell {current} did not finish within {self.limits.exercise_timeout:g} s")
+                    return current, _CellReport(TIMEOUT, detail=f"{self._cell_name(current)} did not finish within {self.limits.exercise_timeout:g} s")
                 if message != "eof":
                     self._kill()
                 reason = self._trouble(message)
-                return current, _CellReport("crashed", detail=f"cell {current} ended the process that runs your code: {reason}")
+                return current, _CellReport("crashed", detail=f"{self._cell_name(current)} ended the process that runs your code: {reason}")
             kind = message.get("t")
             if kind == "fatal":
                 raise SandboxError(f"the sandbox could not be set up: {message.get('message')}")
@@ -466,6 +467,16 @@ class Session:
                 self._cells[message["cell"]] = _CellReport(status, _raised(message.get("raised")))
             elif kind == "ready":
                 return None
+
+    def _cell_name(self, index: int | None) -> str:
+        """A cell as the learner can find it: by its first line (Jupyter shows no cell numbers)."""
+        for cell in self.program.cells:
+            if cell.index == index:
+                for line in cell.source.splitlines():
+                    text = line.strip()
+                    if text and not text.startswith("#"):
+                        return f"the cell that starts with `{text if len(text) <= 50 else text[:47] + '...'}`"
+        return "a cell"
 
     def _kill(self) -> None:
         if self._process is not None and self._process.pid:
@@ -485,7 +496,7 @@ class Session:
         for index in sorted(self._cells):
             report = self._cells[index]
             if report.status == "raised" and report.raised:
-                lines.append(f"cell {index} raised {report.raised.describe()}")
+                lines.append(f"{self._cell_name(index)} raised {report.raised.describe()}")
             elif report.status in (TIMEOUT, "crashed"):
                 lines.append(report.detail)
         return lines
@@ -522,7 +533,7 @@ class Session:
             if report.status == "raised" and report.raised is not None:
                 if report.raised.is_a(["NotImplementedError"]):
                     return NameInfo(NOT_IMPLEMENTED)
-                return NameInfo(ERROR, detail=f"cell {cell.index} raised {report.raised.describe()}")
+                return NameInfo(ERROR, detail=f"{self._cell_name(cell.index)} raised {report.raised.describe()}")
             return NameInfo(TIMEOUT if report.status == TIMEOUT else ERROR, detail=report.detail)
         if self.remaining() <= 0:
             return NameInfo(TIMEOUT, detail=f"the notebook used up the {self.limits.submission_timeout:g} s allowed for a submission")

@@ -52,6 +52,9 @@ class Attack:
     slow: bool = False
     #: without root, only kernel confinement (Landlock 6+, PID namespace) stops this attack
     needs_confinement: bool = False
+    #: the share of the points an attacked exercise may keep: partial credit for the cases
+    #: its (crippled) function happens to get right, e.g. a constant 4 that is right once
+    max_credit: float = 0.0
 
     @property
     def honest(self) -> set[str]:
@@ -117,7 +120,7 @@ ATTACKS: list[Attack] = [
     Attack("memory-bomb-in-function", {"output_length": _length("blocks = []\nwhile True:\n    blocks.append(np.ones(10**7))")},
            attacked={"output_length": _BROKEN}, message=r"(MemoryError|did not finish in time)"),
     Attack("fork-bomb-top-level", {"output_length": _length("return 0", "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass")},
-           attacked={"output_length": _BROKEN}, message=r"cell \d+", slow=True),
+           attacked={"output_length": _BROKEN}, message=r"the cell that starts with", slow=True),
     Attack("fork-bomb-in-function", {"output_length": _length("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass")},
            attacked={"output_length": _BROKEN}, message=r"output_length", slow=True),
     Attack("fork-bomb-exiting", {"output_length": _length("import os\nwhile True:\n    os.fork()")},
@@ -146,7 +149,7 @@ ATTACKS: list[Attack] = [
     Attack("os-exit-in-function", {"output_length": _length("import os\nos._exit(0)")},
            attacked={"output_length": _ERROR}, message=r"exited with status 0"),
     Attack("self-kill-in-function", {"output_length": _length("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\nreturn 4")},
-           attacked={"output_length": _ERROR + _WRONG}, message=r"(SIGKILL|output_length)"),
+           attacked={"output_length": _ERROR + _WRONG}, max_credit=0.25, message=r"(SIGKILL|output_length)"),
     # -- killing the grader ----------------------------------------------------
     Attack("kill-parent-top-level", {"output_length": _length("return 0", "import os, signal\ntry:\n    os.kill(os.getppid(), signal.SIGKILL)\nexcept OSError:\n    pass")},
            attacked={"output_length": _WRONG + _ERROR}, message=r"(is 0; expected|ended the process)", needs_confinement=True),
@@ -195,7 +198,7 @@ ATTACKS: list[Attack] = [
         "        g['codec'].to_plain = lambda v, *a, _real=g['codec'].to_plain, **k: _real(4 if type(v) is int and v == 0 else v, *a, **k)\n"
         "        break\n"
         "    frame = frame.f_back\n",)},
-           attacked={"output_length": _WRONG + _ERROR}, message=r"output_length", collateral=("conv1d", "by_hand_full")),
+           attacked={"output_length": _WRONG + _ERROR}, max_credit=0.25, message=r"output_length", collateral=("conv1d", "by_hand_full")),
     # -- lying values ------------------------------------------------------------
     Attack("ndarray-subclass-that-lies", {"conv1d": (
         "class Liar(np.ndarray):\n"
@@ -254,7 +257,7 @@ ATTACKS: list[Attack] = [
         "             '{{OUTPUT}}/pwned.txt', '../pwned.txt', '/tmp/pwned-{{MARK}}.txt'):\n"
         "    try:\n        with open(path, 'w') as f:\n            f.write('{\"score\": 100}')\n        _wrote.append(path)\n    except OSError:\n        pass\n"
         "def output_length(n, k, mode='full'):\n    return -len(_wrote) - 100\n")},
-           attacked={"output_length": _WRONG}, message=r"is -100;", needs_confinement=True),
+           attacked={"output_length": _WRONG}, message=r"is -10[0-2];", needs_confinement=True),  # only the private /tmp of the sandbox is writable
     # -- escaping ------------------------------------------------------------------
     Attack("background-process", {"output_length": _length("return 0", (
         "import os, time, ctypes\n"
@@ -281,7 +284,7 @@ ATTACKS: list[Attack] = [
         "if frame is not None:\n    ch = frame.f_locals['channel']\n"
         "    for i in range(200):\n        ch.send({'t': 'result', 'i': i, 'value': 4})\n    ch.send({'t': 'done'})\n"
         "return 0")},
-           attacked={"output_length": _WRONG + _ERROR}, message=r"(out of order|is [04]; expected)"),
+           attacked={"output_length": _WRONG + _ERROR}, max_credit=0.25, message=r"(out of order|is [04]; expected)"),
     # -- the kernel --------------------------------------------------------------------
     Attack("input-transformer", {"output_length": WRONG_LENGTH, "conv1d": "def conv1d(x, h):\n    raise ValueError('wrong')\n"}, before={"setup": (
         "ip = get_ipython()\n"
