@@ -222,6 +222,24 @@ def load_course(path: str | Path | None = None, *, start: Path | None = None, va
     return course
 
 
+def validate_assignments(course: Course, assignment_ids) -> None:
+    """Check course.yml against the declarations of these assignments only.
+
+    Loads just their exercise modules, so that checking one notebook does not
+    import every assignment's references (load_course(validate=True) checks all).
+    """
+    from .engine.spec import CreditWeights
+    from .exercises import for_assignment
+
+    selected = [course.assignment(a) for a in assignment_ids]
+    declared = {ex.id: ex for a in selected for ex in for_assignment(a.id)}
+    weights = course.grading.get("weights")
+    if isinstance(weights, dict):
+        weights = {**weights, "exercises": {k: v for k, v in (weights.get("exercises") or {}).items() if k in declared}} if isinstance(weights.get("exercises") or {}, dict) else weights
+    CreditWeights.parse(weights, f"{course.path}: grading.weights", known=declared, error=CourseError)
+    _check_points(course, selected, declared)
+
+
 def _validate_against_declarations(course: Course) -> None:
     from .exercises import registry
 
@@ -229,7 +247,11 @@ def _validate_against_declarations(course: Course) -> None:
     from .engine.spec import CreditWeights
 
     CreditWeights.parse(course.grading.get("weights"), f"{course.path}: grading.weights", known=declared, error=CourseError)
-    for a in course.assignments:
+    _check_points(course, course.assignments, declared)
+
+
+def _check_points(course: Course, assignments, declared) -> None:
+    for a in assignments:
         listed = set(a.points)
         unknown = sorted(listed - set(declared))
         if unknown:

@@ -9,13 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from .course import Course, load_course
+from .course import Course, load_course, validate_assignments
 from .engine.evaluate import ERROR, ExerciseResult, Prepared, evaluate, evaluation_order, prepare
-from .engine.spec import CreditWeights, Exercise
+from .engine.spec import AUTODIFF_FORBIDDEN, CreditWeights, Exercise
 from .exercises import for_assignment
 from .notebook.load import NotebookError, Program, load_program
 from .report import Report
-from .sandbox.session import Limits, Session
+from .sandbox.session import Limits, Session, warm_up
 
 
 def prepare_assignment(exercises: Iterable[Exercise], seed: int, weights: CreditWeights | None = None) -> dict[str, Prepared]:
@@ -24,8 +24,15 @@ def prepare_assignment(exercises: Iterable[Exercise], seed: int, weights: Credit
 
 
 def seal_for(exercise: Exercise) -> tuple[str, ...]:
-    """What the process running ``exercise`` is sealed against (by-hand exercises)."""
-    return tuple(sorted(set(exercise.forbidden))) if exercise.kind == "function" and exercise.forbidden else ()
+    """What the process running ``exercise`` is sealed against (by-hand exercises).
+
+    Every by-hand exercise is also kept from automatic differentiation (libraries
+    a course notebook never loads, so it costs nothing), so that the exercises
+    of one assignment share a sealed process wherever their rules allow.
+    """
+    if exercise.kind != "function" or not exercise.forbidden:
+        return ()
+    return tuple(sorted(set(exercise.forbidden) | set(AUTODIFF_FORBIDDEN)))
 
 
 def sandbox_groups(prepared: dict[str, Prepared]) -> dict[tuple[str, ...], list[str]]:
@@ -59,6 +66,7 @@ def grade_program(program: Program, prepared: dict[str, Prepared], *, limits: Li
     problems: list[str] = []
     order = {exercise_id: n for n, exercise_id in enumerate(evaluation_order(prepared))}
     groups = sorted(sandbox_groups(prepared).items(), key=lambda group: min(order[e] for e in group[1]))
+    warm_up([seal for seal, _ in groups])  # every server starts now, side by side
     for seal, exercise_ids in groups:
         with session_factory(program, limits, files, seal) as session:
             # An exercise after those it uses, so that it can say "fix conv1d first".
@@ -74,12 +82,23 @@ def grade_program(program: Program, prepared: dict[str, Prepared], *, limits: Li
     return {exercise_id: results[exercise_id] for exercise_id in prepared}
 
 
-def course_weights(course: Course) -> CreditWeights:
-    """course.yml's ``grading.weights``, validated (a clear CourseError otherwise)."""
-    from .course import CourseError
-    from .exercises import registry
+def course_weights(course: Course, assignment: str | None = None) -> CreditWeights:
+    """course.yml's ``grading.weights``, validated (a clear CourseError otherwise).
 
-    return CreditWeights.parse(course.grading.get("weights"), f"{course.path}: grading.weights", known=registry(), error=CourseError)
+    With ``assignment``, only that assignment's declarations are loaded (and
+    overrides for other assignments' exercises are set aside).
+    """
+    from .course import CourseError
+    from .exercises import for_assignment, registry
+
+    weights = course.grading.get("weights")
+    if assignment is None:
+        known = registry()
+    else:
+        known = {ex.id: ex for ex in for_assignment(assignment)}
+        if isinstance(weights, dict) and isinstance(weights.get("exercises"), dict):
+            weights = {**weights, "exercises": {k: v for k, v in weights["exercises"].items() if k in known}}
+    return CreditWeights.parse(weights, f"{course.path}: grading.weights", known=known, error=CourseError)
 
 
 def unreadable(exercises: Iterable[Exercise], reason: str) -> dict[str, ExerciseResult]:
@@ -89,18 +108,20 @@ def unreadable(exercises: Iterable[Exercise], reason: str) -> dict[str, Exercise
 def check_notebook(path: str | Path, *, course: Course | None = None, assignment: str | None = None, seed: int | None = None, prepared: dict[str, Prepared] | None = None, limits: Limits | None = None) -> Report:
     """Grade one notebook file and return its :class:`~autograder.report.Report`."""
     path = Path(path)
-    course = course or load_course(start=path.parent)
+    course = course or load_course(start=path.parent, validate=False)
     try:
         program = load_program(path)
         grade_ids = program.grade_ids
     except NotebookError as exc:
         program, grade_ids, reason = None, [], str(exc)
     info = course.assignment(assignment) if assignment else course.identify(path, grade_ids)
+    validate_assignments(course, [info.id])
     exercises = for_assignment(info.id)
+    warm_up(sorted({seal_for(ex) for ex in exercises}))  # sealed servers seal while the checks are prepared
     if program is None:
         results = unreadable(exercises, reason)
     else:
-        prepared = prepared or prepare_assignment(exercises, course.seed if seed is None else seed, course_weights(course))
+        prepared = prepared or prepare_assignment(exercises, course.seed if seed is None else seed, course_weights(course, info.id))
         limits = limits or Limits.from_settings(course.grading)
         results = grade_program(program, prepared, limits=limits, files=course.data_files(info.id))
     report = Report(str(path), info.id)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from functools import lru_cache
+from pathlib import Path
 
 from ..engine.spec import Exercise
 
@@ -41,5 +43,30 @@ def get(exercise_id: str) -> Exercise:
         raise KeyError(f"no exercise {exercise_id!r}; known exercises: {', '.join(registry())}") from None
 
 
+_ASSIGNMENT_LINE = re.compile(r"^ASSIGNMENT\s*=\s*[\"']([^\"']+)[\"']", re.M)
+
+
+@lru_cache(maxsize=None)
+def _modules_of(assignment_id: str) -> tuple[str, ...]:
+    """The modules declaring ``assignment_id``, found from their source, without importing any."""
+    found = []
+    for info in pkgutil.iter_modules(__path__):
+        try:
+            source = (Path(__path__[0]) / f"{info.name}.py").read_text(encoding="utf-8")
+        except OSError:
+            continue
+        match = _ASSIGNMENT_LINE.search(source)
+        if match and match.group(1) == assignment_id:
+            found.append(info.name)
+    return tuple(found)
+
+
 def for_assignment(assignment_id: str) -> list[Exercise]:
-    return [ex for ex in registry().values() if ex.assignment == assignment_id]
+    """The exercises of one assignment, importing only its own module (and what it needs)."""
+    if registry.cache_info().currsize:
+        return [ex for ex in registry().values() if ex.assignment == assignment_id]
+    exercises = []
+    for name in _modules_of(assignment_id):
+        module = importlib.import_module(f"{__name__}.{name}")
+        exercises += [ex for ex in getattr(module, "EXERCISES", ()) if ex.assignment == assignment_id]
+    return exercises if exercises else [ex for ex in registry().values() if ex.assignment == assignment_id]

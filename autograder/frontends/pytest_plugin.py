@@ -22,6 +22,16 @@ def _named_on_command_line(config, path: Path) -> bool:
     return str(path.resolve()) in wanted
 
 
+def pytest_configure(config) -> None:
+    """Notebooks named on the command line: start the sandbox's fork server now, as a
+    copy of this process (it holds nothing secret yet), while pytest collects."""
+    notebooks = [str(arg).split("::")[0] for arg in config.args if str(arg).split("::")[0].endswith(".ipynb")]
+    if notebooks:
+        from .cli import start_sandbox_servers
+
+        start_sandbox_servers([n for n in notebooks if Path(n).is_file()])
+
+
 def pytest_collect_file(file_path: Path, parent):
     if file_path.suffix == ".ipynb" and _named_on_command_line(parent.config, file_path):
         return NotebookFile.from_parent(parent, path=file_path)

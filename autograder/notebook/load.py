@@ -3,7 +3,8 @@
 Steps: read the JSON (nbformat) -> pick the cells that hold learner code ->
 translate IPython syntax (magics, ``!shell``) into plain Python with IPython's
 own transformer -> drop the self-check lines (``from autograder import
-check``, ``check(...)``) -> remember, for each cell, which names it defines.
+check``, ``check(...)``) and the demonstrations (``with demo(): ...``), which
+show the learner results and define nothing grading needs -> remember, for each cell, which names it defines.
 
 Test cells (nbgrader's "autograder tests" cells) are never part of the
 program: they belong to the grader.  Cells are recognised by their metadata
@@ -14,10 +15,9 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
 
 HIDDEN_TESTS_MARK = "### BEGIN HIDDEN TESTS"
 
@@ -76,7 +76,21 @@ def is_test_cell(cell) -> bool:
     return bool(tree.body) and all(_is_self_check(node) for node in tree.body)
 
 
+def _is_demo(node: ast.stmt) -> bool:
+    """``with demo(): ...``: a demonstration for the learner, which grading does not need."""
+    if not isinstance(node, ast.With):
+        return False
+    for item in node.items:
+        call = item.context_expr
+        func = call.func if isinstance(call, ast.Call) else call
+        if (func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")) == "demo":
+            return True
+    return False
+
+
 def _is_self_check(node: ast.stmt) -> bool:
+    if _is_demo(node):
+        return True
     if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "autograder":
         return True
     if isinstance(node, ast.Import) and all(a.name.split(".")[0] == "autograder" for a in node.names):
@@ -91,9 +105,15 @@ def _is_self_check(node: ast.stmt) -> bool:
 _TRANSFORMER = None
 
 
+#: What IPython's transformer would change: magics, shell escapes, help and auto-call syntax.
+_IPYTHON_SYNTAX = re.compile(r"^\s*[%!?/,;]|[?]\s*$|=\s*[%!]", re.M)
+
+
 def _to_python(source: str) -> str:
     """IPython syntax to plain Python, as the kernel would translate it."""
     global _TRANSFORMER
+    if not _IPYTHON_SYNTAX.search(source):
+        return source  # plain Python: IPython (slow to import) is not needed
     if _TRANSFORMER is None:
         from IPython.core.inputtransformer2 import TransformerManager
 
@@ -166,15 +186,30 @@ def read_notebook(path: str | Path):
     except (OSError, UnicodeDecodeError) as exc:
         raise NotebookError(f"cannot read {path}: {exc}") from None
     try:
-        json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise NotebookError(f"{path.name} is not valid notebook JSON (line {exc.lineno}: {exc.msg}); was it saved completely?") from None
     except RecursionError:
         raise NotebookError(f"{path.name} nests its JSON deeper than any notebook Jupyter saves (lists or objects inside each other too many times); it cannot be read") from None
+    if _plain_v4(data):
+        # What grading reads of a version-4 notebook is plain JSON: no need to load (and
+        # validate with) nbformat, which costs seconds at start-up. Sources saved as lists
+        # of lines are joined, as nbformat does.
+        for cell in data["cells"]:
+            if isinstance(cell.get("source"), list) and all(isinstance(s, str) for s in cell["source"]):
+                cell["source"] = "".join(cell["source"])
+        return data
+    import nbformat  # other versions are converted by nbformat itself
+
     try:
         return nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several unrelated types
         raise NotebookError(f"{path.name} is not a Jupyter notebook nbformat can read: {exc}") from None
+
+
+def _plain_v4(data) -> bool:
+    return (isinstance(data, dict) and data.get("nbformat") == 4 and isinstance(data.get("cells"), list)
+            and all(isinstance(c, dict) for c in data["cells"]))
 
 
 def extract_program(nb, path: str = "") -> Program:
@@ -211,3 +246,20 @@ def extract_program(nb, path: str = "") -> Program:
 def load_program(path: str | Path) -> Program:
     """Read and extract in one step."""
     return extract_program(read_notebook(path), str(path))
+
+
+def imported_modules(program: Program) -> set[str]:
+    """The modules a program imports (statically, wherever in its cells), e.g. ``scipy.signal``."""
+    found: set[str] = set()
+    for cell in program.cells:
+        try:
+            tree = ast.parse(cell.code)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module)
+                found.update(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")
+    return found

@@ -202,6 +202,8 @@ def seal(prefixes) -> dict:
 
 def _class_dicts(dicts: list[dict]) -> dict[int, type]:
     """id of a class's own dictionary -> the class, for those of ``dicts`` that belong to a class."""
+    # A class's dictionary names its module; a module's (and its import-time copy) has a spec.
+    dicts = [d for d in dicts if "__module__" in d and "__spec__" not in d]
     if not dicts:
         return {}
     wanted = {id(d) for d in dicts}

@@ -35,7 +35,7 @@ from ..engine import codec
 from ..engine.evaluate import ERROR, MISSING, NOT_IMPLEMENTED, TIMEOUT
 from ..engine.outcome import Call, NameInfo, Outcome, Raised, WorkPath
 from ..notebook.load import Program
-from . import child, confine, identity
+from . import child, confine, identity, servers
 
 MAX_MESSAGE = child.MAX_MESSAGE
 MAX_OUTPUT_FILE = 32 * 1024 * 1024
@@ -75,63 +75,19 @@ class Limits:
         return cls(**known)
 
 
-_CONTEXT_LOCK = threading.Lock()
-_CONTEXT = None
 _START_LOCK = threading.RLock()
-_SERVERS: dict[tuple[str, ...], Any] = {}
-PRELOAD = "autograder.sandbox.preload"
-SEALED_PRELOAD = "autograder.sandbox.sealed"
-SEAL_VARIABLE = "AUTOGRADER_SEAL"
 
 
 def context():
-    """The fork server context, preloaded with NumPy, SciPy, Pillow and the child loop."""
-    global _CONTEXT
-    with _CONTEXT_LOCK:
-        if _CONTEXT is None:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload([PRELOAD])
-            _CONTEXT = ctx
-        return _CONTEXT
-
-
-@contextlib.contextmanager
-def _scrubbed_environment(**extra: str):
-    """A minimal environment while a fork server starts: it keeps what it starts with."""
-    saved = dict(os.environ)
-    keep = {k: saved[k] for k in ("PATH", "LANG", "LC_ALL", "TMPDIR") if k in saved}
-    os.environ.clear()
-    os.environ.update({**keep, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", **extra})
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    """The multiprocessing context of the sandbox (see :mod:`autograder.sandbox.servers`)."""
+    return servers.context()
 
 
 def _server(seal: tuple[str, ...] = ()):
-    """The running fork server for children sealed against ``seal`` (none: the shared one).
-
-    Each set of forbidden names has a server of its own, sealed once at its
-    start (:mod:`autograder.sandbox.seal`), so that a sealed child starts as
-    fast as any other.  Servers start with a scrubbed environment.
-    """
-    from multiprocessing import forkserver
-
-    context()
-    with _START_LOCK:
-        if not seal:
-            with _scrubbed_environment():
-                forkserver.ensure_running()
-            return forkserver._forkserver
-        server = _SERVERS.get(seal)
-        if server is None:
-            server = forkserver.ForkServer()
-            server.set_forkserver_preload([PRELOAD, SEALED_PRELOAD])
-            _SERVERS[seal] = server
-        with _scrubbed_environment(**{SEAL_VARIABLE: json.dumps(list(seal))}):
-            server.ensure_running()
-        return server
+    """The running fork server for children sealed against ``seal`` (none: the generic one)."""
+    if not seal:
+        return servers.generic()
+    return servers.sealed(seal, _starting)
 
 
 def warm_up(seals=((),)) -> None:

@@ -105,9 +105,11 @@ def add_commands(subparsers) -> None:
 
 
 def _course(args):
-    from ...course import load_course
+    from ...course import load_course, validate_assignments
 
-    return load_course(args.course, start=Path(args.submissions))
+    course = load_course(args.course, start=Path(args.submissions), validate=False)
+    validate_assignments(course, [args.assignment])  # this assignment's declarations only: a faster start
+    return course
 
 
 def _warn_without_isolation() -> None:
@@ -132,6 +134,13 @@ def cmd_grade(args) -> int:
     if args.workers is not None and args.workers < 1:
         print("autograder: error: --workers must be at least 1", file=sys.stderr)
         return 2
+    if args.seed is None and args.scheduler is None:
+        # Nothing secret is loaded yet (the seed comes from a file, later): the sandbox's
+        # fork server can be a copy of this process, ready at once. With --seed on the
+        # command line, it starts as a fresh process instead (servers.generic).
+        from ..cli import start_sandbox_servers
+
+        start_sandbox_servers(everything=True)
     try:
         course = _course(args)
         discover(Path(args.submissions), args.assignment, course.assignment(args.assignment).notebook)  # fail fast, before loading the sandbox
