@@ -63,6 +63,8 @@ class Raised:
     where: str = ""
     #: raised by a ``raise`` (or ``assert``) in the learner's own code, not by a library it called
     own: bool = False
+    #: the library whose code raised it (``"NumPy"``), when one did in Python code
+    origin: str = ""
 
     def is_a(self, names: Sequence[str]) -> bool:
         return any(n in self.lineage for n in names)

@@ -56,6 +56,29 @@ def _short(text: str, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+#: How a library's top-level package is named for the learner.
+LIBRARY_NAMES = {"numpy": "NumPy", "scipy": "SciPy", "PIL": "Pillow", "matplotlib": "Matplotlib"}
+
+
+def origin(tb: TracebackType | None) -> str:
+    """The library whose Python code raised last (``"NumPy"``), or "" when the learner's
+    code or compiled code raised (a C function leaves no frame of its own)."""
+    name = ""
+    while tb is not None:
+        frame = tb.tb_frame
+        if _learner_frame(frame):
+            name = ""
+        else:
+            try:
+                module = frame.f_globals.get("__name__") or ""
+            except Exception:
+                module = ""
+            top = module.split(".")[0] if isinstance(module, str) else ""
+            name = LIBRARY_NAMES.get(top, top if top and not top.startswith("_") else "")
+        tb = tb.tb_next
+    return name
+
+
 def describe(tb: TracebackType | None) -> tuple[str, bool]:
     """``(where, own)`` for the traceback of an exception (see the module docstring)."""
     where, own = "", False

@@ -29,6 +29,7 @@ from ..engine.evaluate import MISSING, NOT_IMPLEMENTED, PASSED, evaluate, prepar
 from ..engine.forbidden import ForbiddenCall, Tripwires
 from ..engine.outcome import Call, NameInfo, Outcome, Raised, WorkPath
 from ..engine.traceback_info import describe as describe_traceback
+from ..engine.traceback_info import origin as traceback_origin
 from ..exercises import get
 from ..report import Report
 from . import verdict
@@ -48,17 +49,35 @@ class _Timeout(BaseException):
     pass
 
 
-def _grading() -> tuple[int, float]:
-    """The seed and per-exercise time limit of the course (course.yml's grading section)."""
-    from ..course import DEFAULT_SEED, CourseError, load_course
+def _course():
+    """The course of the notebook (None when no course.yml can be found)."""
+    from ..course import CourseError, load_course
 
     try:
-        course = load_course(validate=False)
-        seed, timeout = course.seed, float(course.grading.get("exercise_timeout", DEFAULT_TIMEOUT))
+        return load_course(validate=False)
     except CourseError:
+        return None
+
+
+def _grading() -> tuple[int, float]:
+    """The seed and per-exercise time limit of the course (course.yml's grading section)."""
+    from ..course import DEFAULT_SEED
+
+    course = _course()
+    if course is not None:
+        seed, timeout = course.seed, float(course.grading.get("exercise_timeout", DEFAULT_TIMEOUT))
+    else:
         seed, timeout = DEFAULT_SEED, DEFAULT_TIMEOUT
     env = os.environ.get("AUTOGRADER_SEED")
     return (int(env) if env else seed), timeout
+
+
+def _weights(exercise):
+    """course.yml's split of points over kinds of check, as every grader applies it."""
+    from ..pipeline import course_weights
+
+    course = _course()
+    return course_weights(course, exercise.assignment) if course is not None else None
 
 
 def _history() -> list[str]:
@@ -72,7 +91,7 @@ def _history() -> list[str]:
 
 def _raised(exc: BaseException) -> Raised:
     where, own = describe_traceback(exc.__traceback__)
-    return Raised(type(exc).__name__, tuple(c.__name__ for c in type(exc).__mro__), str(exc)[:500], where, own)
+    return Raised(type(exc).__name__, tuple(c.__name__ for c in type(exc).__mro__), str(exc)[:500], where, own, traceback_origin(exc.__traceback__))
 
 
 class InProcessCaller:
@@ -303,9 +322,19 @@ def check(exercise_id: str, *objects: Any, seed: int | None = None, timeout: flo
     else:
         namespace = sys._getframe(1).f_globals
     course_seed, course_timeout = _grading()
-    prepared = prepare(exercise, seed=course_seed if seed is None else seed)
+    seed = course_seed if seed is None else seed
+    weights = _weights(exercise)
     timeout = course_timeout if timeout is None else timeout
-    result = evaluate(prepared, InProcessCaller(namespace), timeout=timeout)
+    caller = InProcessCaller(namespace)
+    # The exercises this one uses are checked first, so that it can say "fix conv1d first",
+    # as the other graders do.
+    earlier = {}
+    for used in exercise.uses:
+        dependency = get(used)
+        if all(name in namespace for name in dependency.names):
+            earlier[used] = evaluate(prepare(dependency, seed=seed, weights=weights), caller, timeout=timeout, earlier=earlier)
+    prepared = prepare(exercise, seed=seed, weights=weights)
+    result = evaluate(prepared, caller, timeout=timeout, earlier=earlier)
     entry = Report("", exercise.assignment).add(result, _points(exercise))
     message = verdict.text(entry)
     if entry.status == PASSED:

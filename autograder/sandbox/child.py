@@ -41,6 +41,7 @@ from autograder.engine import codec
 from autograder.engine.forbidden import ForbiddenCall
 from autograder.engine.outcome import WorkPath
 from autograder.engine.traceback_info import describe as describe_traceback
+from autograder.engine.traceback_info import origin as traceback_origin
 from autograder.sandbox import confine, seal
 
 MAX_MESSAGE = 128 * 1024 * 1024
@@ -159,9 +160,10 @@ def _raised(exc: BaseException) -> dict:
         message = "<the exception's message could not be shown>"
     try:
         where, own = describe_traceback(exc.__traceback__)
+        library = traceback_origin(exc.__traceback__)
     except Exception:  # a traceback that learner code tampered with
-        where, own = "", False
-    return {"type": names[0] if names else "Exception", "mro": names[:12], "message": message[:500], "where": where, "own": own}
+        where, own, library = "", False, ""
+    return {"type": names[0] if names else "Exception", "mro": names[:12], "message": message[:500], "where": where, "own": own, "origin": library}
 
 
 def _apply_limits(spec: dict) -> None:

@@ -192,7 +192,8 @@ def _raised(data: Any) -> Raised | None:
         return None
     mro = data.get("mro")
     mro = tuple(str(n)[:100] for n in mro[:12]) if isinstance(mro, list) else ()
-    return Raised(str(data.get("type", "Exception"))[:100], mro, str(data.get("message", ""))[:500], str(data.get("where", ""))[:200], data.get("own") is True)
+    return Raised(str(data.get("type", "Exception"))[:100], mro, str(data.get("message", ""))[:500], str(data.get("where", ""))[:200],
+                  data.get("own") is True, str(data.get("origin") or "")[:40])
 
 
 @dataclass

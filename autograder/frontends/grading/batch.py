@@ -61,9 +61,10 @@ def grade_class(submissions, assignment: str, output, *, course: Course | None =
     by_student = {s.student: s for s in found}
     store = Store(output)
     store.create()
-    # The seed already stored in the output wins (a rerun resumes with the same hidden cases); a new
-    # output takes the course's secret seed unless told otherwise: the same hidden cases as nbgrader autograde.
-    if seed is None and (force or store.stored_seed() is None):
+    # The seed already stored in the output wins (a rerun, even with --force, grades with the same
+    # hidden cases); a new output takes the course's secret seed unless told otherwise: the same
+    # hidden cases as nbgrader autograde. Another seed for an existing output takes --seed and --force.
+    if seed is None and store.stored_seed() is None:
         seed = course.secret_seed()
     batch_seed = store.seed(seed, force=force)
     previous = store.load_manifest()
@@ -129,12 +130,13 @@ def grade_class(submissions, assignment: str, output, *, course: Course | None =
         limits = Limits.from_settings(course.grading)
         files = course.data_files(assignment)
         n = workers or default_workers()
-        tasks = [make_task(s, assignment=assignment, seed=batch_seed, points=info.points, limits=limits, files=files, ship_notebook=scheduler is not None) for s in todo]
+        weights = course.grading.get("weights")
+        tasks = [make_task(s, assignment=assignment, seed=batch_seed, points=info.points, limits=limits, files=files, ship_notebook=scheduler is not None, weights=weights) for s in todo]
         try:
             if scheduler is None:
                 from .run_local import run_local
 
-                prepared_for(assignment, batch_seed)  # once, before the threads start
+                prepared_for(assignment, batch_seed, weights)  # once, before the threads start
                 warm_up()
                 run_local(tasks, workers=n, on_result=on_result, progress=progress)
             else:

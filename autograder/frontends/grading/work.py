@@ -10,6 +10,7 @@ seed) in each process and reused for every submission graded there.
 """
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import threading
@@ -18,6 +19,7 @@ from typing import Any
 
 from ...pipeline import grade_program, prepare_assignment, unreadable
 from ...engine.evaluate import ERROR, Prepared
+from ...engine.spec import CreditWeights
 from ...exercises import for_assignment
 from ...notebook.load import NotebookError, load_program
 from ...report import Report
@@ -31,16 +33,25 @@ class Cancelled(Exception):
     """The batch was interrupted while this submission was being graded."""
 
 
-def prepared_for(assignment: str, seed: int) -> dict[str, Prepared]:
-    """Right answers of ``assignment``'s checks for ``seed``, computed once per process."""
-    key = (assignment, seed)
+def prepared_for(assignment: str, seed: int, weights: dict | None = None) -> dict[str, Prepared]:
+    """Right answers of ``assignment``'s checks for ``seed``, computed once per process.
+
+    ``weights`` is course.yml's ``grading.weights`` as written (plain data, so
+    that a task can carry it to a Dask worker).
+    """
+    key = (assignment, seed, json.dumps(weights, sort_keys=True, default=str))
     with _PREPARED_LOCK:
         if key not in _PREPARED:
-            _PREPARED[key] = prepare_assignment(for_assignment(assignment), seed)
+            exercises = for_assignment(assignment)
+            known = {ex.id: ex for ex in exercises}
+            plain = weights
+            if isinstance(plain, dict) and isinstance(plain.get("exercises"), dict):
+                plain = {**plain, "exercises": {k: v for k, v in plain["exercises"].items() if k in known}}
+            _PREPARED[key] = prepare_assignment(exercises, seed, CreditWeights.parse(plain, "grading.weights", known=known))
         return _PREPARED[key]
 
 
-def make_task(submission, *, assignment: str, seed: int, points: dict[str, float], limits: Limits, files: dict[str, bytes], ship_notebook: bool = False) -> dict:
+def make_task(submission, *, assignment: str, seed: int, points: dict[str, float], limits: Limits, files: dict[str, bytes], ship_notebook: bool = False, weights: dict | None = None) -> dict:
     """The plain-data description of one submission's grading.
 
     ``ship_notebook`` puts the notebook's bytes in the task (for workers that
@@ -54,6 +65,7 @@ def make_task(submission, *, assignment: str, seed: int, points: dict[str, float
         "content": None,
         "assignment": assignment,
         "seed": seed,
+        "weights": weights,
         "points": dict(points),
         "limits": {k: getattr(limits, k) for k in Limits.__dataclass_fields__},
         "files": dict(files),
@@ -106,7 +118,7 @@ def _grader_failed(exercise_id: str, reason: str):
 
 def _run(task: dict, exercises, batch) -> dict:
     limits = Limits(**task["limits"])
-    prepared = prepared_for(task["assignment"], int(task["seed"]))
+    prepared = prepared_for(task["assignment"], int(task["seed"]), task.get("weights"))
     content = task.get("content")
     if content is None:
         return _grade_path(Path(task["path"]), exercises, prepared, limits, task["files"], batch)

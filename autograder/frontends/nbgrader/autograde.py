@@ -69,7 +69,7 @@ def grade_notebook(nb, *, course: Course, assignment_id: str, label: str = "") -
     """The hardened report of one (sanitized) notebook, graded with the secret seed."""
     info = course.assignment(assignment_id)
     exercises = for_assignment(assignment_id)
-    prepared = prepared_for(assignment_id, course.secret_seed())
+    prepared = prepared_for(assignment_id, course.secret_seed(), course.grading.get("weights"))
     program = extract_program(nb, label)
     results = grade_program(program, prepared, limits=Limits.from_settings(course.grading), files=course.data_files(assignment_id))
     report = Report(label, assignment_id)
