@@ -44,16 +44,17 @@ class NotebookFile(pytest.File):
     _report = None
 
     def collect(self):
-        from ..course import load_course
+        from ..course import load_course, validate_assignments
         from ..exercises import for_assignment
         from ..notebook.load import NotebookError, load_program
 
-        self.course = load_course(start=self.path.parent)
+        self.course = load_course(start=self.path.parent, validate=False)
         try:
             grade_ids = load_program(self.path).grade_ids
         except NotebookError:
             grade_ids = []
         self.assignment = self.course.identify(self.path, grade_ids)
+        validate_assignments(self.course, [self.assignment.id])
         for exercise in for_assignment(self.assignment.id):
             yield ExerciseItem.from_parent(self, name=exercise.id, exercise_id=exercise.id)
 
