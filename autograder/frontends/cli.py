@@ -2,11 +2,13 @@
 
     autograder check NOTEBOOK... [--json]     self-check notebooks (exit 0 when all pass)
     autograder demo                           check every solution and released notebook
-    autograder release [ASSIGNMENT...]        regenerate assignments/ from solutions/ with nbgrader
-    autograder nbgrader-config                write nbgrader_config.py from course.yml
+    autograder release [ASSIGNMENT...]        regenerate assignments/ with nbgrader; register them in the gradebook
+    autograder nbgrader-config                write nbgrader_config.py from course.yml (and exchange/, secret_seed)
     autograder sync-points                    copy course.yml's points into the solution notebooks
     autograder sync-gradebook                 register assignments and due dates in nbgrader's gradebook
     autograder grade SUBMISSIONS -a ID        grade a whole class in the hardened sandbox
+    autograder report GRADES_DIR...           the class at a glance: HTML, figures and a summary
+    autograder export --format canvas|csv DIR grades for an LMS gradebook import
     autograder audit GRADEBOOK --grades DIR   list where nbgrader gave more than the hardened grader
 
 Errors in what you asked for (a missing file, a wrong course.yml) are
