@@ -1,22 +1,37 @@
-"""nbgrader for real: generate_assignment, autograde, generate_feedback, export.
+"""nbgrader for real, graded in the sandbox: release, autograde, generate_feedback, export.
 
-One temporary nbgrader course folder per assignment (nbgrader_config.py from
-:func:`autograder.frontends.nbgrader.bridge.config_text`, course.yml beside it, the
-solution in solutions/), real Jupyter kernels, and these submissions, each the
-RELEASED notebook (as nbgrader hands it out) with the answer cells filled in:
+A temporary nbgrader course holding every assignment: nbgrader_config.py from
+:func:`autograder.frontends.nbgrader.bridge.config_text` (so ``nbgrader
+autograde`` runs :class:`~autograder.frontends.nbgrader.autograde.SandboxGrade`
+instead of a kernel), course.yml beside it, the solutions in solutions/, a
+secret seed of its own, the notebooks released with ``autograder release``.
+The submissions of each assignment are the RELEASED notebook (as nbgrader
+hands it out) with the answer cells filled in:
 
 - ``solution``: every answer cell holds the solution;
 - ``untouched``: the released notebook as it is;
 - ``plantNN``: the NN-th planted wrong answer of every exercise (tests/planted),
   the solution for exercises with fewer plants, so that every plant is
   submitted once and there are only as many notebooks as the largest number
-  of plants of one exercise.
+  of plants of one exercise;
+- for 01-conv1d, notebooks that try to fool grading in a kernel: attacks from
+  tests/hostile (a patched autograder, an IPython input transformer, printed
+  fake results) and cells that fake the ``autograder`` module, patch
+  ``check``, swallow exceptions or redirect stderr, next to wrong answers.
 
-nbgrader's scores (the exported CSV and the gradebook's per-cell grades) must
-equal ``autograder check``'s for the same files, and the feedback HTML must
-show each failing exercise's learner-facing message.  The pipelines of the
-assignments run concurrently (one subprocess chain per assignment, all
-students autograded in one call).
+Then the real ``nbgrader autograde``, ``generate_feedback`` and ``export``
+commands, each once for the whole class of every assignment (nbgrader globs
+the assignment id ``*``; one course rather than one per assignment spares four
+start-ups of each command).  Asserted, per assignment and exercise by
+exercise: the score nbgrader records for every check cell (its gradebook)
+equals the hardened grader's (:func:`~autograder.pipeline.check_notebook` with
+the temporary course's secret seed, which is what ``autograder grade`` and
+``SandboxGrade`` use), partial credit included, and so do the exported totals;
+the feedback page shows every exercise's verdict exactly as
+:func:`autograder.frontends.verdict.text` writes it and names the
+misconception where there is one; the check cells hold the outputs nbgrader
+reads (a pass is plain output, partial credit a numeric ``execute_result``, no
+credit an error whose traceback is the message itself).
 """
 from __future__ import annotations
 
@@ -36,45 +51,86 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.course import load_course
+from autograder.frontends import verdict
 from autograder.frontends.nbgrader import bridge
 from autograder.pipeline import check_notebook
-from autograder.course import load_course
 from autograder.report import Report
 
 from conftest import ROOT, solution_path
+from hostile import WRONG_LENGTH, by_name, build
 from planted import all_plants
 
 pytestmark = pytest.mark.slow
 
 COURSE_FILE = Path(os.environ.get("AUTOGRADER_COURSE") or ROOT / "course.yml")
 ASSIGNMENTS = [a.id for a in load_course(COURSE_FILE, validate=False).assignments]
+AUTOGRADER = [sys.executable, "-m", "autograder"]
 NBGRADER = [sys.executable, "-m", "nbgrader"]
-PIPELINE_TIMEOUT = 900  # seconds for one assignment's whole pipeline
+STEP_TIMEOUT = 900  # seconds for one command of the pipeline
 
+HOSTILE_ASSIGNMENT = "01-conv1d"
+#: attacks of tests/hostile aimed at grading in a kernel
+HOSTILE_ATTACKS = ("monkeypatch-autograder", "input-transformer", "prints-fake-results")
+#: a cell put after the setup cell of a notebook answering conv1d and output_length wrong;
+#: each made a wrong notebook score full marks when nbgrader ran the check cells in a kernel
+KERNEL_ATTACKS = {
+    "fake-module": (
+        "import sys, types\n"
+        "fake = types.ModuleType('autograder')\n"
+        "fake.check = lambda *args, **kwargs: None\n"
+        "fake.demo = lambda *args, **kwargs: __import__('contextlib').nullcontext()\n"
+        "sys.modules['autograder'] = fake\n"
+    ),
+    "patched-check": (
+        "import autograder\n"
+        "autograder.check = lambda *args, **kwargs: None\n"
+    ),
+    "swallowed-exceptions": (
+        "get_ipython().set_custom_exc((BaseException,), lambda *args, **kwargs: None)\n"
+    ),
+    "redirected-stderr": (
+        "import sys\n"
+        "sys.stderr = sys.stdout\n"
+    ),
+}
+KERNEL_ATTACKED = ("conv1d", "output_length")
 
 @dataclass
 class Run:
-    assignment: str
     root: Path
-    students: dict[str, Path] = field(default_factory=dict)  # student -> submitted notebook
+    #: assignment -> student -> submitted notebook
+    students: dict[str, dict[str, Path]] = field(default_factory=dict)
     log: str = ""
-    reports: dict[str, Report] = field(default_factory=dict)  # autograder check
-    # student -> exercise -> the message the notebook's own check() shows, per the engine
-    inline: dict[str, dict[str, str]] = field(default_factory=dict)
+    secret_seed: int | None = None
+    #: assignment -> student -> the hardened grader's report (secret seed)
+    reports: dict[str, dict[str, Report]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     ok: bool = False
 
-    def fail(self, step: str):
-        pytest.fail(f"the {step} failed for {self.assignment}:\n{self.log[-4000:]}")
+
+@dataclass
+class Graded:
+    """One assignment of the run."""
+    assignment: str
+    root: Path
+    students: dict[str, Path]
+    reports: dict[str, Report]
+
+    def autograded(self, student: str) -> Path:
+        return self.root / "autograded" / student / self.assignment / self.students[student].name
+
+    def feedback_page(self, student: str) -> Path:
+        return self.root / "feedback" / student / self.assignment / (self.students[student].stem + ".html")
 
 
-def _nbgrader(run: Run, *args: str) -> None:
+def _command(run: Run, name: str, cmd: list[str]) -> None:
     started = time.perf_counter()
-    done = subprocess.run([*NBGRADER, *args], cwd=run.root, capture_output=True, text=True, timeout=PIPELINE_TIMEOUT)
-    run.seconds[f"nbgrader {args[0]}"] = time.perf_counter() - started
-    run.log += f"$ nbgrader {' '.join(args)}\n{done.stdout}{done.stderr}\n"
+    done = subprocess.run(cmd, cwd=run.root, capture_output=True, text=True, timeout=STEP_TIMEOUT)
+    run.seconds[name] = time.perf_counter() - started
+    run.log += f"$ {' '.join(cmd[2:])}\n{done.stdout}{done.stderr}\n"
     if done.returncode != 0:
-        raise RuntimeError(args[0])
+        raise RuntimeError(f"{name} exited with status {done.returncode}")
 
 
 def plant_sets(assignment_id: str) -> list[dict[str, str]]:
@@ -87,175 +143,200 @@ def plant_sets(assignment_id: str) -> list[dict[str, str]]:
     return [{ex: sources[k] for ex, sources in by_exercise.items() if k < len(sources)} for k in range(count)]
 
 
-@dataclass
-class Preps:
-    full: dict  # every check: what `autograder check` runs
-    visible: dict  # the check cell's check("id")
-    hidden: dict  # its check("id", hidden=True) (no checks when the cell has no such call)
-    none: dict  # no checks at all: for the exercises a run need not look at
+def _first_plant(assignment_id: str, exercise: str) -> str:
+    return next(p.source for a, p in all_plants() if a == assignment_id and p.exercise == exercise and p.status == "failed")
 
 
-def _preps(course, assignment_id: str, full: dict) -> Preps:
-    from autograder.engine.evaluate import prepare
-    from autograder.exercises import for_assignment
-
-    cells = {}
-    for cell in nbformat.read(solution_path(course, assignment_id), as_version=4).cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade"):
-            cells[meta.get("grade_id", "").removeprefix("check_")] = cell.source
-    exercises = for_assignment(assignment_id)
-    seed = course.seed
-    return Preps(
-        full,
-        {ex.id: prepare(ex, seed=seed, visible=True, hidden=False) for ex in exercises},
-        {ex.id: prepare(ex, seed=seed, visible=False, hidden="hidden=True" in cells.get(ex.id, "")) for ex in exercises},
-        {ex.id: prepare(ex, seed=seed, visible=False, hidden=False) for ex in exercises},
-    )
+def _kernel_attack(answered: Path, target: Path, cell: str, wrong: dict[str, str]) -> Path:
+    """``answered`` with ``wrong`` answers and ``cell`` right after the setup cell."""
+    bridge.answered_notebook(answered, target, wrong)
+    nb = nbformat.read(target, as_version=4)
+    at = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
+    nb.cells.insert(at + 1, nbformat.v4.new_code_cell(cell))
+    nbformat.write(nb, target)
+    return target
 
 
-def _inline_messages(path: Path, course, assignment_id: str, preps: Preps, failing: set[str]) -> dict[str, str]:
-    """What check() shows in the notebook for each failing exercise: the engine's
-    verdict on the visible checks, then (if those pass) on the hidden ones."""
-    found = {}
-    for stage in (preps.visible, preps.hidden):
-        todo = failing - set(found)
-        if not todo:
-            break
-        prepared = {e: (stage if e in todo else preps.none)[e] for e in preps.full}
-        report = check_notebook(path, course=course, assignment=assignment_id, prepared=prepared)
-        found.update({e.id: e for e in report.exercises if e.id in todo and e.status != "passed"})
-    return {e.id: f"✗ {e.id} ({e.status}): {e.feedback}" for e in found.values()}
-
-
-def _grade_ourselves(run: Run, course, preps: Preps) -> None:
-    started = time.perf_counter()
-    for student, path in run.students.items():
-        report = check_notebook(path, course=course, assignment=run.assignment, prepared=preps.full)
-        run.reports[student] = report
-        run.inline[student] = _inline_messages(path, course, run.assignment, preps, {e.id for e in report.exercises if e.status != "passed"})
-    run.seconds["autograder check"] = time.perf_counter() - started
-
-
-def _pipeline(course, assignment_id: str, root: Path, preps: Preps) -> Run:
+def _submissions(run: Run, course, assignment_id: str) -> dict[str, Path]:
+    """The class of one assignment in submitted/STUDENT/ASSIGNMENT/: student -> notebook."""
     a = course.assignment(assignment_id)
-    run = Run(assignment_id, root)
-    (root / "solutions" / a.id).mkdir(parents=True)
-    shutil.copyfile(solution_path(course, a.id), root / "solutions" / a.id / a.notebook)
-    files = course.data_files(a.id)
-    for name, data in files.items():
-        (root / "solutions" / a.id / name).write_bytes(data)
-    (root / bridge.CONFIG_NAME).write_text(bridge.config_text(course), encoding="utf-8")
-    shutil.copyfile(course.path, root / "course.yml")
+    released = run.root / bridge.RELEASE_DIRECTORY / a.id / a.notebook
+    answers = bridge.solution_answers(solution_path(course, a.id))
+
+    def target(student: str) -> Path:
+        return run.root / "submitted" / student / a.id / a.notebook
+
+    bridge.answered_notebook(released, target("solution"), answers)
+    target("untouched").parent.mkdir(parents=True)
+    shutil.copyfile(released, target("untouched"))
+    for k, plants in enumerate(plant_sets(a.id)):
+        bridge.answered_notebook(released, target(f"plant{k:02d}"), {**answers, **plants})
+    if a.id == HOSTILE_ASSIGNMENT:
+        for name in HOSTILE_ATTACKS:
+            build(by_name(name), target("solution"), target(f"hostile-{name}"), {"REPO": str(ROOT)})
+        wrong = {"conv1d": _first_plant(a.id, "conv1d"), "output_length": WRONG_LENGTH}
+        for name, cell in KERNEL_ATTACKS.items():
+            _kernel_attack(target("solution"), target(f"kernel-{name}"), cell, wrong)
+    students = {}
+    for folder in sorted((run.root / "submitted").iterdir()):
+        if (folder / a.id).is_dir():
+            students[folder.name] = folder / a.id / a.notebook
+            for name, data in course.data_files(a.id).items():
+                (folder / a.id / name).write_bytes(data)
+    return students
+
+
+def _grade_hardened(run: Run) -> None:
+    """The hardened grader's report of every submission, with the temporary course's secret seed."""
+    started = time.perf_counter()
+    course = load_course(run.root / "course.yml")
+    for assignment_id, students in run.students.items():
+        reports = run.reports.setdefault(assignment_id, {})
+        for student, path in students.items():
+            reports[student] = check_notebook(path, course=course, assignment=assignment_id, seed=run.secret_seed)
+    run.seconds["hardened grading"] = time.perf_counter() - started
+
+
+def _pipeline(course, root: Path) -> Run:
+    """The whole course in one temporary nbgrader course: release, submit, autograde, feedback, export."""
+    run = Run(root)
     try:
-        _nbgrader(run, "generate_assignment", a.id, "--force")
-        run.log += "\n".join(bridge.sync_gradebook(course, f"sqlite:///{root / 'gradebook.db'}")) + "\n"  # due dates
-        released = root / "assignments" / a.id / a.notebook
-        answers = bridge.solution_answers(solution_path(course, a.id))
-        wanted = {"solution": answers, "untouched": None}
-        for k, plants in enumerate(plant_sets(a.id)):
-            wanted[f"plant{k:02d}"] = {**answers, **plants}
-        for student, filled in wanted.items():
-            target = root / "submitted" / student / a.id / a.notebook
-            if filled is None:
-                target.parent.mkdir(parents=True)
-                shutil.copyfile(released, target)
-            else:
-                bridge.answered_notebook(released, target, filled)
-            for name, data in files.items():
-                (target.parent / name).write_bytes(data)
-            run.students[student] = target
-        with ThreadPoolExecutor(1) as ours:  # the engine's verdicts, while nbgrader works
-            future = ours.submit(_grade_ourselves, run, course, preps)
-            _nbgrader(run, "autograde", a.id, "--force")
-            _nbgrader(run, "generate_feedback", a.id, "--force")
-            _nbgrader(run, "export")
+        for a in course.assignments:
+            (root / bridge.SOURCE_DIRECTORY / a.id).mkdir(parents=True)
+            shutil.copyfile(solution_path(course, a.id), root / bridge.SOURCE_DIRECTORY / a.id / a.notebook)
+            for name, data in course.data_files(a.id).items():
+                (root / bridge.SOURCE_DIRECTORY / a.id / name).write_bytes(data)
+        (root / bridge.CONFIG_NAME).write_text(bridge.config_text(course), encoding="utf-8")
+        shutil.copyfile(course.path, root / "course.yml")
+        run.secret_seed = load_course(root / "course.yml").secret_seed()  # drawn once, as `autograder nbgrader-config` does
+        _command(run, "autograder release", [*AUTOGRADER, "--course", str(root / "course.yml"), "release"])
+        for a in course.assignments:
+            run.students[a.id] = _submissions(run, course, a.id)
+        with ThreadPoolExecutor(1) as ours:  # the hardened grader's verdicts, while nbgrader works
+            future = ours.submit(_grade_hardened, run)
+            # "*": every assignment in one command (nbgrader globs the assignment id)
+            _command(run, "nbgrader autograde", [*NBGRADER, "autograde", "*", "--force"])
+            _command(run, "nbgrader generate_feedback", [*NBGRADER, "generate_feedback", "*", "--force"])
+            _command(run, "nbgrader export", [*NBGRADER, "export"])
             future.result()
         run.ok = True
-    except Exception:  # reported by this assignment's tests; the other assignments go on
+    except Exception:  # reported by every test
         run.log += "\n!! " + traceback.format_exc()
     return run
 
 
 @pytest.fixture(scope="module")
-def runs(course, prepared, tmp_path_factory) -> dict[str, Run]:
-    preps = {a.id: _preps(course, a.id, prepared(a.id)) for a in course.assignments}  # computed once, in this thread
-    base = tmp_path_factory.mktemp("nbgrader-e2e")
-    with ThreadPoolExecutor(max(1, min(len(course.assignments), os.cpu_count() or 1))) as pool:
-        futures = {a.id: pool.submit(_pipeline, course, a.id, base / a.id, preps[a.id]) for a in course.assignments}
-        done = {aid: f.result() for aid, f in futures.items()}
-    for aid, run in done.items():  # shown with -s or -rP
-        print(f"{aid}: {len(run.students)} submissions; " + ", ".join(f"{k} {v:.1f} s" for k, v in run.seconds.items()))
+def run(course, tmp_path_factory) -> Run:
+    done = _pipeline(course, tmp_path_factory.mktemp("nbgrader-e2e") / "course")
+    count = sum(len(s) for s in done.students.values())
+    print(f"{count} submissions; " + ", ".join(f"{k} {v:.1f} s" for k, v in done.seconds.items()))  # shown with -rP
     return done
 
 
-def _run(runs, assignment_id) -> Run:
-    run = runs[assignment_id]
+def _graded(run: Run, assignment_id: str) -> Graded:
     if not run.ok:
-        run.fail("pipeline")
-    return run
+        pytest.fail(f"the pipeline failed:\n{run.log[-4000:]}")
+    return Graded(assignment_id, run.root, run.students[assignment_id], run.reports[assignment_id])
 
 
-def _export_rows(run: Run) -> list[dict]:
-    with open(run.root / "grades.csv", newline="", encoding="utf-8") as f:
-        return [row for row in csv.DictReader(f) if row["assignment"] == run.assignment]
+def _export_rows(g: Graded) -> list[dict]:
+    with open(g.root / "grades.csv", newline="", encoding="utf-8") as f:
+        return [row for row in csv.DictReader(f) if row["assignment"] == g.assignment]
 
 
-def _exported(run: Run) -> dict[str, tuple[float, float]]:
-    return {row["student_id"]: (float(row["score"]), float(row["max_score"])) for row in _export_rows(run)}
-
-
-def _cell_scores(run: Run, student: str) -> dict[str, float]:
+def _cell_scores(g: Graded) -> dict[str, dict[str, float]]:
+    """student -> exercise -> the auto score nbgrader recorded for its check cell."""
     from nbgrader.api import Gradebook
 
-    notebook = Path(run.students[student]).stem
-    with Gradebook(f"sqlite:///{run.root / 'gradebook.db'}") as gb:
-        nb = gb.find_submission_notebook(notebook, run.assignment, student)
-        return {g.name: float(g.score) for g in nb.grades}
+    out = {}
+    with Gradebook(f"sqlite:///{g.root / bridge.GRADEBOOK_NAME}") as gb:
+        for student, path in g.students.items():
+            nb = gb.find_submission_notebook(path.stem, g.assignment, student)
+            out[student] = {c.name.removeprefix(bridge.CHECK_PREFIX): c.auto_score for c in nb.grades}
+    return out
+
+
+def _ours(report: Report) -> dict[str, float]:
+    return {e.id: e.score for e in report.exercises}
 
 
 @pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
-def test_exported_scores_equal_autograder_check(assignment_id, runs, course):
-    run = _run(runs, assignment_id)
-    exported = _exported(run)
+def test_every_check_cell_scores_in_nbgrader_what_the_hardened_grader_gives(assignment_id, run):
+    g = _graded(run, assignment_id)
+    recorded = _cell_scores(g)
+    assert set(recorded) == set(g.reports)
+    problems = [f"{s}: nbgrader {recorded[s]} != hardened {_ours(r)}\n" + "\n".join(r.lines()) for s, r in g.reports.items() if recorded[s] != _ours(r)]
+    assert not problems, "\n".join(problems)
+
+
+def test_partial_credit_reaches_nbgrader(run):
+    """Some submissions earn a share of an exercise's points; nbgrader records that share."""
+    partial = []
+    for assignment_id in ASSIGNMENTS:
+        g = _graded(run, assignment_id)
+        recorded = _cell_scores(g)
+        partial += [(assignment_id, s, e.id, e.score, recorded[s][e.id]) for s, r in g.reports.items() for e in r.exercises if 0 < e.score < e.max_score]
+    assert partial, "no submission earned partial credit: the test no longer covers it"
+    assert all(ours == theirs for *_, ours, theirs in partial), partial
+
+
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_exported_totals_equal_the_hardened_grader(assignment_id, run, course):
+    g = _graded(run, assignment_id)
+    # nbgrader adds the cells' floats up (7.470000000000001): equal to the hundredth
+    exported = {row["student_id"]: (round(float(row["score"]), 6), float(row["max_score"])) for row in _export_rows(g)}
     a = course.assignment(assignment_id)
-    assert set(exported) == set(run.students)
+    assert set(g.students) <= set(exported)
+    # nbgrader exports every student of the course for every assignment: 0 for those who did not submit it
+    assert all(exported[s] == (0.0, a.max_score) for s in set(exported) - set(g.students))
     assert exported["solution"] == (a.max_score, a.max_score)
     assert exported["untouched"] == (0.0, a.max_score)
-    mismatches = {s: (exported[s][0], r.score) for s, r in run.reports.items() if exported[s][0] != r.score}
-    assert not mismatches, f"nbgrader vs autograder check (student: (nbgrader, check)): {mismatches}"
-    for student, report in run.reports.items():
-        assert exported[student][1] == report.max_score
+    mismatches = {s: (exported[s], (r.score, r.max_score)) for s, r in g.reports.items() if exported[s] != (r.score, r.max_score)}
+    assert not mismatches, f"student: ((nbgrader score, max), (hardened score, max)): {mismatches}"
 
 
 @pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
-def test_export_carries_the_due_date_synced_from_course_yml(assignment_id, runs, course):
+def test_export_carries_the_due_date_synced_from_course_yml(assignment_id, run, course):
     from nbgrader.utils import parse_utc
 
-    run = _run(runs, assignment_id)
+    g = _graded(run, assignment_id)
     due = course.assignment(assignment_id).due
     want = str(parse_utc(due)) if due else ""
-    assert {row["duedate"] for row in _export_rows(run)} == {want}
+    assert {row["duedate"] for row in _export_rows(g)} == {want}
 
 
 @pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
-def test_every_exercise_scores_the_same_in_nbgrader(assignment_id, runs):
-    run = _run(runs, assignment_id)
-    for student, report in run.reports.items():
-        ours = {f"check_{e.id}": e.score for e in report.exercises}
-        theirs = _cell_scores(run, student)
-        assert theirs == ours, f"{student}: nbgrader {theirs} != check {ours}\n" + "\n".join(report.lines())
-
-
-@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
-def test_every_plant_was_submitted_and_fails(assignment_id, runs):
-    """Each planted notebook loses points for every plant it holds."""
-    run = _run(runs, assignment_id)
+def test_every_plant_was_submitted_and_fails(assignment_id, run):
+    """Each planted notebook loses points for every plant it holds; the solution loses none."""
+    g = _graded(run, assignment_id)
+    assert g.reports["solution"].all_passed, "\n".join(g.reports["solution"].lines())
     for k, plants in enumerate(plant_sets(assignment_id)):
-        report = run.reports[f"plant{k:02d}"]
-        failed = {e.id for e in report.exercises if e.score == 0}
-        assert set(plants) <= failed, f"plant{k:02d}: {set(plants) - failed} not failed"
+        report = g.reports[f"plant{k:02d}"]
+        lost = {e.id for e in report.exercises if e.score < e.max_score}
+        assert set(plants) <= lost, f"plant{k:02d}: {set(plants) - lost} not failed\n" + "\n".join(report.lines())
 
+
+def test_attacks_on_grading_in_a_kernel_win_nothing(run, course):
+    g = _graded(run, HOSTILE_ASSIGNMENT)
+    recorded = _cell_scores(g)
+    points = course.assignment(HOSTILE_ASSIGNMENT).points
+    for name in HOSTILE_ATTACKS:
+        attack = by_name(name)
+        student = f"hostile-{name}"
+        for exercise, statuses in attack.attacked.items():
+            entry = next(e for e in g.reports[student].exercises if e.id == exercise)
+            assert entry.status in statuses, f"{student} {exercise}: {entry.status}\n{entry.feedback}"
+            assert recorded[student][exercise] <= attack.max_credit * points[exercise], (student, exercise, recorded[student][exercise])
+        for exercise in attack.honest:
+            assert recorded[student][exercise] == points[exercise], (student, exercise, recorded[student])
+    for name in KERNEL_ATTACKS:
+        student = f"kernel-{name}"
+        assert recorded[student]["by_hand_full"] == points["by_hand_full"], (student, recorded[student])
+        for exercise in KERNEL_ATTACKED:
+            assert recorded[student][exercise] < points[exercise], (student, exercise, recorded[student])
+
+
+# --------------------------------------------------------------------------- outputs and feedback
 
 class _Text(HTMLParser):
     def __init__(self):
@@ -276,68 +357,67 @@ def _feedback_text(path: Path) -> str:
     return _normal("".join(parser.parts))
 
 
-def _feedback_page(run: Run, student: str) -> Path:
-    return run.root / "feedback" / student / run.assignment / (Path(run.students[student]).stem + ".html")
-
-
-def _unlocated(text: str) -> str:
-    # autograder check names the notebook cell of a forbidden call ("cell 7, line 4");
-    # check() in the kernel knows only the line ("line 4")
-    return re.sub(r"\bcell \d+, (line \d+)", r"\1", text)
-
-
 @pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
-def test_feedback_shows_each_failing_exercises_message(assignment_id, runs):
-    """The whole learner-facing message of every failing exercise is in nbgrader's feedback HTML."""
-    run = _run(runs, assignment_id)
+def test_feedback_shows_every_verdict_and_misconception(assignment_id, run):
+    """Each exercise's verdict, as verdict.text writes it (✓/✗, status, points, message),
+    and the name of the misconception it recognised, are in the student's feedback page."""
+    g = _graded(run, assignment_id)
     missing = []
-    for student, report in run.reports.items():
-        page = _feedback_page(run, student)
+    for student, report in g.reports.items():
+        page = g.feedback_page(student)
         assert page.is_file(), f"no feedback for {student}"
-        text = _unlocated(_feedback_text(page))
-        failing = {e.id for e in report.exercises if e.status != "passed"}
-        assert set(run.inline[student]) == failing, f"{student}: check() and autograder check disagree on what fails"
+        text = _feedback_text(page)
         for e in report.exercises:
-            if e.status == "passed":
-                assert f"✗ {e.id} (" not in text, f"{student}: {e.id} passed but the feedback shows a failure"
-                continue
-            for wanted in (f"✗ {e.id} ({e.status}):", run.inline[student][e.id]):
-                if _unlocated(_normal(wanted)) not in text:
-                    missing.append(f"{student} {e.id}: {wanted!r}")
+            message = verdict.text(e)
+            line = message.splitlines()[0]
+            assert line.startswith("✓ " if e.status == "passed" else f"✗ {e.id} ({e.status}, ")
+            if _normal(line) not in text:
+                missing.append(f"{student} {e.id}: the verdict line {line!r}")
+            elif _normal(message) not in text:
+                missing.append(f"{student} {e.id}: the whole verdict {message!r}")
+            # a misconception is named in brackets ("This looks like [no-flip]: ..."), or is the status itself
+            named = f"[{e.misconception}]" in text or e.misconception == e.status and _normal(line) in text
+            if e.misconception and not named:
+                missing.append(f"{student} {e.id}: the misconception [{e.misconception}]")
+            if e.status == "passed" and f"✗ {e.id} (" in text:
+                missing.append(f"{student} {e.id}: passed, but the page shows a failure")
     assert not missing, "not in the feedback HTML:\n" + "\n".join(missing)
 
 
 @pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
-def test_feedback_names_the_misconception_autograder_check_names(assignment_id, runs):
-    """Where `autograder check` names a misconception, nbgrader's feedback names it too,
-    unless the notebook's check() stops at a visible check that shows another mistake
-    first (it runs the visible checks before the hidden ones; listed, not failed)."""
-    run = _run(runs, assignment_id)
-    problems, divergent = [], []
-    for student, report in run.reports.items():
-        text = _feedback_text(_feedback_page(run, student))
+def test_check_cells_hold_the_outputs_nbgrader_reads(assignment_id, run):
+    """Full points: the verdict on stdout and nothing else.  Partial credit: the verdict,
+    then an execute_result holding the score.  None: one error output (ename CheckFailed)
+    whose traceback is the verdict itself, not a harness traceback."""
+    from nbgrader.utils import determine_grade
+
+    g = _graded(run, assignment_id)
+    seen = set()
+    for student, report in g.reports.items():
+        nb = nbformat.read(g.autograded(student), as_version=4)
+        cells = {c.metadata.nbgrader.grade_id: c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata.nbgrader.get("solution")}
+        assert set(cells) == {bridge.CHECK_PREFIX + e.id for e in report.exercises}, student
         for e in report.exercises:
-            if e.misconception and e.status == "failed" and f"[{e.misconception}]" not in text:
-                (divergent if f"[{e.misconception}]" not in run.inline[student][e.id] else problems).append(f"{student} {e.id} [{e.misconception}]")
-    assert not problems, problems
-    if divergent:
-        print("check() in the notebook diagnoses differently from autograder check:", divergent)
-
-
-@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
-def test_a_failed_check_is_an_error_output_holding_the_message(assignment_id, runs):
-    """What nbgrader records: the check cell's output is an error (so 0 points) whose
-    traceback is the learner-facing message itself, not a harness traceback."""
-    run = _run(runs, assignment_id)
-    autograded = run.root / "autograded" / "untouched" / assignment_id / run.students["untouched"].name
-    nb = nbformat.read(autograded, as_version=4)
-    checks = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
-    assert checks
-    for cell in checks:
-        errors = [o for o in cell.outputs if o.output_type == "error"]
-        assert len(errors) == 1, cell.outputs
-        error = errors[0]
-        assert error.ename == "CheckFailed"
-        assert "\n".join(error.traceback) == error.evalue  # the message, nothing else
-        assert error.evalue.startswith(f"✗ {cell.metadata.nbgrader.grade_id.removeprefix('check_')} (not-implemented)")
-        assert "Traceback" not in error.evalue and "autograder/" not in error.evalue
+            cell = cells[bridge.CHECK_PREFIX + e.id]
+            message = verdict.text(e)
+            where = f"{student} {e.id} ({e.status}, {e.score}/{e.max_score}): {cell.outputs}"
+            assert determine_grade(cell)[0] == e.score, where
+            if e.score == e.max_score:
+                seen.add("full")
+                assert [(o.output_type, o.get("name"), o.get("text")) for o in cell.outputs] == [("stream", "stdout", message + "\n")], where
+            elif e.score > 0:
+                seen.add("partial")
+                assert len(cell.outputs) == 2, where
+                stream, result = cell.outputs
+                assert (stream.output_type, stream.name, stream.text) == ("stream", "stdout", message + "\n"), where
+                assert result.output_type == "execute_result", where
+                assert float(result.data["text/plain"]) == e.score, where
+            else:
+                seen.add("none")
+                assert len(cell.outputs) == 1 and cell.outputs[0].output_type == "error", where
+                error = cell.outputs[0]
+                assert error.ename == "CheckFailed", where
+                assert error.evalue == message, where
+                assert "\n".join(error.traceback) == message, where
+                assert "Traceback" not in message and "autograder/" not in message, where
+    assert {"full", "none"} <= seen, seen
