@@ -399,6 +399,7 @@ def _judge_all(prepared: Prepared, outcomes: list[Outcome], extra: dict[str, Any
     if answered and all(o.raised is not None and o.raised.is_a(["NotImplementedError"]) for o in answered):
         return _missing(ex, ex.function_name, NameInfo(NOT_IMPLEMENTED))  # the untouched stub
     failures: list[_Failure] = []
+    container: list[_Failure] = []
     passed = [False] * len(checks)
     stop: _Failure | None = None
     for index, check in enumerate(checks):
@@ -421,6 +422,10 @@ def _judge_all(prepared: Prepared, outcomes: list[Outcome], extra: dict[str, Any
             failures.append(_Failure(index, NOT_IMPLEMENTED, f"{call_text} raised NotImplementedError: this part of {ex.function_name} is not written yet.", category="not-implemented", kind=check.kind))
             continue
         failure = _judge(prepared, index, check, outcome, call_text, extra)
+        if failure is not None and failure.category == "container":
+            # Right values: they count as such; the container is one rule, broken once.
+            container.append(failure)
+            failure = None
         if failure is None and ex.check_modifies_input:
             changed = _modified(check.case, outcome, names)
             if changed:
@@ -431,6 +436,12 @@ def _judge_all(prepared: Prepared, outcomes: list[Outcome], extra: dict[str, Any
             failure.kind = check.kind
             failures.append(failure)
     breakdown = _breakdown(prepared, passed)
+    if container:
+        rule = container[0]
+        rule.kind, rule.category, rule.status = "error", "rule", FAILED
+        failures.append(rule)
+        errors = breakdown.setdefault("errors", {"passed": 0, "total": 0})
+        errors["total"] += 1  # the rule "return what the exercise asks for", broken
     fraction = credit(breakdown, prepared.weights)
     total, done = len(checks), sum(passed)
     if not failures:
@@ -500,15 +511,23 @@ def _of(passed: int, total: int, kind: str) -> str:
     return f"{passed} of {total} {singular if total == 1 else plural}"
 
 
-def summary(breakdown: Mapping[str, Mapping[str, int]]) -> str:
-    """What passed, per kind of check: "Right on 2 of 2 worked examples and 18 of 20 hidden checks; bad input rejected in 1 of 2 checks." """
+def summary(breakdown: Mapping[str, Mapping[str, int]], *, container: bool = False) -> str:
+    """What passed, per kind of check: "Right on 2 of 2 worked examples and 18 of 20 hidden checks; bad input rejected in 1 of 2 checks."
+
+    ``container``: the errors kind also counts the rule on what the result is
+    (an array, not a list; real, not complex), which failed.
+    """
     parts = []
     values = [_of(breakdown[k]["passed"], breakdown[k]["total"], k) for k in ("examples", "hidden") if breakdown.get(k, {}).get("total")]
     if values:
         parts.append("right on " + " and ".join(values))
-    errors = breakdown.get("errors", {})
+    errors = dict(breakdown.get("errors", {}))
+    if container:
+        errors["total"] = errors.get("total", 0) - 1
     if errors.get("total"):
         parts.append(f"bad input rejected in {_of(errors['passed'], errors['total'], 'errors')}")
+    if container:
+        parts.append("but the result is not of the type asked for")
     if not parts:
         return ""
     text = "; ".join(parts)
@@ -536,7 +555,11 @@ def _judge(prepared: Prepared, index: int, check: Check, outcome: Outcome, call_
             return _Failure(index, FAILED, _not_own(call_text, wanted, case, outcome.raised), Mismatch("not-own", ""), category="rule")
         return None
     if outcome.raised is not None:
-        return _Failure(index, ERROR, f"{call_text} raised {outcome.raised.describe()}.", category="raised")
+        hint = ""
+        if any(isinstance(a, (list, tuple)) for a in case.args) and "'list'" in outcome.raised.message and outcome.raised.is_a(["AttributeError", "TypeError"]):
+            hint = (f" {ex.function_name} was given plain Python lists, which the exercise accepts as well as arrays: "
+                    "convert the inputs with np.asarray(...) at the start of your function.")
+        return _Failure(index, ERROR, f"{call_text} raised {outcome.raised.describe()}.{hint}", category="raised")
     got = ex.observe(case, outcome) if ex.observe is not None else outcome.value
     if case.judge is not None:
         problem = case.judge(got, **extra) if extra else case.judge(got)
@@ -545,7 +568,36 @@ def _judge(prepared: Prepared, index: int, check: Check, outcome: Outcome, call_
     mismatch = compare(check.expected, got, returns=ex.returns, tol=ex.tolerance, reveal=reveal)
     if mismatch is None:
         return None
+    if mismatch.kind == "type":
+        rule = _container_rule(ex, check, got)
+        if rule:
+            return _Failure(index, FAILED, f"{call_text}: {rule}", Mismatch("container", rule), got, category="container")
     return _Failure(index, FAILED, f"{call_text}: {mismatch.detail}", mismatch, got, category="none" if mismatch.kind == "none" else mismatch.kind)
+
+
+def _container_rule(ex: Exercise, check: Check, got: Any) -> str:
+    """Right values in the wrong container (a list for an array, complex for real): the rule
+    broken, or "" when the values are wrong too.  The values then count as right."""
+    expected = check.expected
+    if not isinstance(expected, np.ndarray) or expected.dtype.kind == "c":
+        return ""
+    candidate = None
+    if isinstance(got, (list, tuple)):
+        try:
+            candidate = np.asarray(got)
+        except (ValueError, TypeError):
+            return ""
+        if candidate.dtype == object:
+            return ""
+        rule = (f"the values are right, but {ex.function_name} should return a NumPy array (numpy.ndarray); "
+                f"it returns a {type(got).__name__}. Return np.asarray(...) of your result.")
+    elif isinstance(got, np.ndarray) and got.dtype.kind == "c" and bool(np.all(np.ndarray.view(got, np.ndarray).imag == 0)):
+        candidate = np.ndarray.view(got, np.ndarray).real
+        rule = (f"the values are right, but {ex.function_name} returns complex numbers (dtype {got.dtype}) for a real answer: "
+                "return the real part (np.real), in the dtype the inputs call for.")
+    if candidate is None or compare(expected, candidate, returns="any", tol=ex.tolerance) is not None:
+        return ""
+    return rule
 
 
 def _not_own(call_text: str, wanted: str, case: ErrorCase, raised) -> str:
@@ -610,6 +662,24 @@ def _uint8_explains(prepared: Prepared, failure: _Failure) -> bool:
     return compare(wrapped, failure.got, returns="any") is None
 
 
+def _has_uint8(check: Check) -> bool:
+    return any(isinstance(a, np.ndarray) and a.dtype == np.uint8 for a in list(check.case.args) + list(check.case.kwargs.values()))
+
+
+def _only_on_uint8(prepared: Prepared, members: list[_Failure]) -> list[_Failure]:
+    """Wrong results on every uint8 input and on no other: arithmetic done in uint8, however the
+    wrapped values were added up afterwards (``np.sum(window * kernel)`` wraps each product, then
+    sums in a wider type: not the right answer modulo 256).  Returns the failures so explained."""
+    failing = {f.index for f in members}
+    values = [i for i, c in enumerate(prepared.checks) if c.kind in ("visible", "hidden") and isinstance(c.case, Case) and c.case.judge is None]
+    uint8 = {i for i in values if _has_uint8(prepared.checks[i])}
+    if not failing or not failing <= uint8 or not any(i not in uint8 and i not in failing for i in values):
+        return []
+    if any(f.mismatch is None or f.mismatch.kind != "value" for f in members):
+        return []
+    return list(members)
+
+
 def _named(misconception_id: str, hint: str, explained: int, shown: int) -> str:
     """The line naming a misconception; "partly" when it explains only some of the wrong results shown."""
     if explained >= shown:
@@ -672,7 +742,7 @@ def _diagnose(prepared: Prepared, failures: list[_Failure], breakdown: dict, fra
     status = blocks[head][0].status
     if head == "stop":
         status = TIMEOUT if blocks[head][0].category == "timeout" else ERROR
-    lead = summary(breakdown)
+    lead = summary(breakdown, container=any(f.mismatch is not None and f.mismatch.kind == "container" for f in failures))
     feedback = "\n".join(([lead] if lead else []) + texts)
     return ExerciseResult(ex.id, status, feedback, named, done, total, fraction, breakdown)
 
@@ -688,7 +758,7 @@ def _results_block(prepared: Prepared, members: list[_Failure]) -> tuple[list[st
         lines = [example.message] + ([more] if more else [])
         lines.append(_named(best.id, best.hint, len(explained), shown))
         return lines, best.id
-    wraps = [f for f in members if _uint8_explains(prepared, f)]
+    wraps = [f for f in members if _uint8_explains(prepared, f)] or _only_on_uint8(prepared, members)
     if wraps and "uint8-wraparound" not in {m.id for m in ex.misconceptions}:
         lines = [wraps[0].message] + ([more] if more else [])
         lines.append(_named("uint8-wraparound", _GENERIC_HINTS["uint8-wraparound"], len(wraps), shown))

@@ -218,7 +218,7 @@ ATTACKS: list[Attack] = [
         "        return np.asarray([6, 11, 14, 5, 0])\n    def __len__(self):\n        return 5\n"
         "    def __iter__(self):\n        return iter([6, 11, 14, 5, 0])\n"
         "y_by_hand = Same()\n")},
-           attacked={"output_length": _WRONG, "by_hand_full": _WRONG}, message=r"(object|should be)"),
+           attacked={"output_length": _WRONG, "by_hand_full": _WRONG + ("forbidden",)}, message=r"(object|should be|worked out by hand)"),
     Attack("nan-and-inf", {"conv1d": "def conv1d(x, h):\n    return np.full(len(x) + len(h) - 1, np.nan)\n",
                            "output_length": "def output_length(n, k, mode='full'):\n    return float('inf')\n"},
            attacked={"conv1d": _WRONG, "output_length": _WRONG}, message=r"(NaN|inf|should be an int)"),
@@ -226,7 +226,7 @@ ATTACKS: list[Attack] = [
         "def conv1d(x, h):\n    y = [0] * (len(x) + len(h) - 1)\n    for i, a in enumerate(x):\n"
         "        for j, b in enumerate(h):\n            y[i + j] += a * b\n"
         "    if len(x) == 0 or len(h) == 0:\n        raise ValueError('empty')\n    return y\n")},
-           attacked={"conv1d": _WRONG}, message=r"should be a NumPy array"),
+           attacked={"conv1d": _WRONG}, max_credit=0.85, message=r"should return a NumPy array"),
     # -- secrets -----------------------------------------------------------------
     Attack("reads-the-grader-package", {"conv1d": (
         "import sys, os\n"
