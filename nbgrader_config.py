@@ -19,3 +19,12 @@ c.Execute.interrupt_on_timeout = True
 c.Autograde.autograde_preprocessors = ['autograder.frontends.nbgrader.autograde.SandboxGrade', 'nbgrader.preprocessors.IgnorePattern', 'nbconvert.preprocessors.ClearMetadataPreprocessor', 'nbgrader.preprocessors.LimitOutput', 'nbgrader.preprocessors.SaveAutoGrades', 'nbgrader.preprocessors.AssignLatePenalties', 'nbgrader.preprocessors.CheckCellMetadata']  # nbgrader's list with Execute replaced: grading runs in autograder's sandbox, never in the learner's kernel
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, 'gradebook.db')
 c.Exchange.root = os.path.join(c.CourseDirectory.root, 'exchange')  # nbgrader release_assignment / collect, inside the course folder
+
+# nbgrader autograde: start the sandbox's fork servers now, before nbgrader reads any
+# submission (they are copies of this process; see autograder.sandbox.servers).
+import sys  # noqa: E402
+
+if "autograde" in sys.argv[1:3]:
+    from autograder.frontends.nbgrader.autograde import start_servers
+
+    start_servers()

@@ -6,6 +6,7 @@ Used by ``autograder check``, by the pytest plugin and, per submission, by
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable
 
@@ -13,7 +14,7 @@ from .course import Course, load_course, validate_assignments
 from .engine.evaluate import ERROR, ExerciseResult, Prepared, evaluate, evaluation_order, prepare
 from .engine.spec import AUTODIFF_FORBIDDEN, CreditWeights, Exercise
 from .exercises import for_assignment
-from .notebook.load import NotebookError, Program, load_program
+from .notebook.load import NotebookError, Program, imported_modules, load_program
 from .report import Report
 from .sandbox.session import Limits, Session, warm_up
 
@@ -66,14 +67,27 @@ def grade_program(program: Program, prepared: dict[str, Prepared], *, limits: Li
     problems: list[str] = []
     order = {exercise_id: n for n, exercise_id in enumerate(evaluation_order(prepared))}
     groups = sorted(sandbox_groups(prepared).items(), key=lambda group: min(order[e] for e in group[1]))
-    warm_up([seal for seal, _ in groups])  # every server starts now, side by side
-    for seal, exercise_ids in groups:
+    warm_up([seal for seal, _ in groups], imported_modules(program))  # every server starts now, side by side
+
+    def run(group) -> list[str]:
+        seal, exercise_ids = group
         with session_factory(program, limits, files, seal) as session:
             # An exercise after those it uses, so that it can say "fix conv1d first".
             for exercise_id in sorted(exercise_ids, key=order.__getitem__):
                 timeout = max(0.0, min(limits.exercise_timeout, session.remaining()))
                 results[exercise_id] = evaluate(prepared[exercise_id], session, timeout=timeout, earlier=results)
-            problems += [p for p in session.cell_problems() if p not in problems]
+            return session.cell_problems()
+
+    home = {exercise_id: n for n, (_, ids) in enumerate(groups) for exercise_id in ids}
+    crossing = any(home.get(used, n) != n for exercise_id, n in home.items() for used in prepared[exercise_id].exercise.uses)
+    if len(groups) > 1 and not crossing:
+        # Independent sandboxes run side by side (each its own process).
+        with ThreadPoolExecutor(len(groups), thread_name_prefix="autograder-group") as pool:
+            reports = list(pool.map(run, groups))
+    else:
+        reports = [run(group) for group in groups]
+    for report in reports:
+        problems += [p for p in report if p not in problems]
     if problems:
         note = "\nNotes on your notebook: " + "; ".join(problems[:5])
         for result in results.values():
@@ -117,7 +131,8 @@ def check_notebook(path: str | Path, *, course: Course | None = None, assignment
     info = course.assignment(assignment) if assignment else course.identify(path, grade_ids)
     validate_assignments(course, [info.id])
     exercises = for_assignment(info.id)
-    warm_up(sorted({seal_for(ex) for ex in exercises}))  # sealed servers seal while the checks are prepared
+    if program is not None:  # sealed servers seal while the checks are prepared
+        warm_up(sorted({seal_for(ex) for ex in exercises}), imported_modules(program))
     if program is None:
         results = unreadable(exercises, reason)
     else:

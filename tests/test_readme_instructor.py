@@ -27,6 +27,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.course import load_course
+
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -163,7 +165,8 @@ def test_export_gives_the_hardened_scores(workflow):
     course, _, log, students = workflow
     scores = exported(course)
     assert set(scores) == set(students)
-    assert scores["correct"] == 8.0, "\n".join(log[-4:])
+    full = load_course(course / "course.yml", validate=False).assignment(ASSIGNMENT).max_score
+    assert scores["correct"] == full, "\n".join(log[-4:])
     for student in students:
         if student != "correct":
             assert scores[student] == 0.0, f"{student} scored {scores[student]} through nbgrader"
@@ -186,7 +189,8 @@ def test_feedback_shows_the_learner_facing_messages(workflow):
         if student == "correct":
             assert "✓ conv1d:" in text and "✗" not in text
         else:
-            assert "✗ conv1d (not-implemented, 0/3 points): conv1d is not written yet" in text
+            points = load_course(course / "course.yml", validate=False).assignment(ASSIGNMENT).points["conv1d"]
+            assert f"✗ conv1d (not-implemented, 0/{points:g} points): conv1d is not written yet" in text
 
 
 def test_release_refuses_to_change_what_students_answered(workflow):
@@ -218,5 +222,6 @@ def test_control_stock_nbgrader_is_fooled_by_the_same_notebooks(workflow, tmp_pa
     run("nbgrader export", control, env, log)
     scores = exported(control)
     for attack in ATTACKS:
-        assert scores[attack] == 8.0, f"stock nbgrader gave {attack} {scores[attack]}: the attack did not fool it"
+        full = load_course(course / "course.yml", validate=False).assignment(ASSIGNMENT).max_score
+        assert scores[attack] == full, f"stock nbgrader gave {attack} {scores[attack]}: the attack did not fool it"
     assert scores["untouched"] == 0.0

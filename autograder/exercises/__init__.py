@@ -35,8 +35,30 @@ def registry() -> dict[str, Exercise]:
     return found
 
 
+_ID_LINE = re.compile(r"""^\s*id\s*=\s*["']([^"']+)["']""", re.M)
+
+
+@lru_cache(maxsize=None)
+def _module_declaring(exercise_id: str) -> str | None:
+    """The module whose source declares ``exercise_id`` (found without importing any)."""
+    for info in pkgutil.iter_modules(__path__):
+        try:
+            source = (Path(__path__[0]) / f"{info.name}.py").read_text(encoding="utf-8")
+        except OSError:
+            continue
+        if exercise_id in _ID_LINE.findall(source):
+            return info.name
+    return None
+
+
 def get(exercise_id: str) -> Exercise:
-    """The exercise with this id; a clear KeyError listing the ids otherwise."""
+    """The exercise with this id (importing only its own module); a clear KeyError otherwise."""
+    name = None if registry.cache_info().currsize else _module_declaring(exercise_id)
+    if name is not None:
+        module = importlib.import_module(f"{__name__}.{name}")
+        for ex in getattr(module, "EXERCISES", ()):
+            if ex.id == exercise_id:
+                return ex
     try:
         return registry()[exercise_id]
     except KeyError:

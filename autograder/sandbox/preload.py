@@ -4,4 +4,4 @@ Nothing here may import the references or the exercise declarations.
 """
 from autograder.sandbox.warm import FULL, load
 
-load(FULL)
+load(FULL, draw=True)

@@ -89,6 +89,49 @@ def _stub(name: str):
     return forbidden
 
 
+class _StandIn(types.ModuleType):
+    """A forbidden module that was never loaded: every attribute is a stub, nothing is computed."""
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        stub = _stub(f"{self.__name__}.{attr}")
+        setattr(self, attr, stub)
+        return stub
+
+
+def stand_in(prefixes, wanted) -> list[str]:
+    """Put stand-ins in ``sys.modules`` for the forbidden modules among ``wanted`` that are not
+    loaded, so that importing them (``from scipy.signal import convolve2d``) costs nothing
+    and gives stubs; their parent packages are loaded for real.  Returns the stand-ins made."""
+    import importlib
+
+    prefixes = expand(tuple(prefixes))
+    made = []
+    for name in sorted(set(wanted), key=len):
+        forbidden = next((p for p in prefixes if name == p or name.startswith(p + ".")), None)
+        if forbidden is None or forbidden in sys.modules or "." not in forbidden:
+            continue
+        if forbidden not in sys.modules:
+            parent, _, child = forbidden.rpartition(".")
+            try:
+                package = importlib.import_module(parent)
+            except ImportError:
+                continue
+            module = _StandIn(forbidden)
+            module.__file__ = None
+            module.__path__ = []  # a package: its submodules resolve to stand-ins too
+            sys.modules[forbidden] = module
+            setattr(package, child, module)
+            made.append(forbidden)
+        if name != forbidden and name not in sys.modules:
+            sub = _StandIn(name)
+            sub.__path__ = []
+            sys.modules[name] = sub
+            made.append(name)
+    return made
+
+
 def targets(prefixes) -> dict[int, tuple[str, object]]:
     """Every callable to remove: ``id -> (shown name, object)``."""
     prefixes = expand(tuple(prefixes))

@@ -37,7 +37,9 @@ PRELOAD = "autograder.sandbox.preload"
 _LOCK = threading.RLock()
 _CONTEXT = None
 _GENERIC = None
-_SEALED: dict[tuple[str, ...], "_Server"] = {}
+_LEAN = None  # where sealed servers come from, when the servers are copies of this process
+_MODULES: tuple[str, ...] = ()  # what the notebooks import (start_here)
+_SEALED: dict[tuple[tuple[str, ...], bool], "_Server"] = {}
 
 
 class ServerGone(RuntimeError):
@@ -91,44 +93,56 @@ def _scrub() -> None:
     os.environ.update(keep)
 
 
-def start_here(modules=()) -> None:
-    """Make the generic server a copy of this process (see the module docstring).
+def _fork_server(modules) -> "_Server":
+    """A server that is a copy of this process, loading ``modules`` (besides BASE) before serving."""
+    from . import warm
 
-    Call it before loading anything secret or any reference: the copy keeps
-    what this process holds.  ``modules`` are loaded in the copy (besides
-    :data:`autograder.sandbox.warm.BASE`), while this process goes on.
+    listener, address = _listener()
+    alive_r, alive_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the server
+        code = 1
+        try:
+            os.close(alive_w)
+            _scrub()
+            warm.load(warm.BASE + tuple(modules))
+            forkserver.main(listener.fileno(), alive_r, [])
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(alive_r)
+    listener.close()
+
+    def alive(pid=pid):
+        try:
+            return os.waitpid(pid, os.WNOHANG)[0] == 0
+        except ChildProcessError:
+            return False
+
+    return _Server(address, alive_w, alive)
+
+
+def start_here(modules=()) -> None:
+    """Make the sandbox's servers copies of this process (see the module docstring).
+
+    Call it before loading anything secret or any reference: the copies keep
+    what this process holds.  Two copies start at once: the generic server,
+    which loads ``modules`` (what the notebooks import) for unsealed children,
+    and a lean one (the standard library and NumPy) from which sealed servers
+    are spawned: a sealed server needs none of the libraries it would remove,
+    so a by-hand notebook's sandbox is ready without loading them.
     Single-threaded callers only (a fork copies one thread).
     """
-    global _GENERIC
+    global _GENERIC, _LEAN, _MODULES
     from . import warm
 
     with _LOCK:
         if _GENERIC is not None:
             return
         warm.environment()
-        listener, address = _listener()
-        alive_r, alive_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the server
-            code = 1
-            try:
-                os.close(alive_w)
-                _scrub()
-                warm.load(warm.BASE + tuple(modules))
-                forkserver.main(listener.fileno(), alive_r, [])
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(alive_r)
-        listener.close()
-
-        def alive(pid=pid):
-            try:
-                return os.waitpid(pid, os.WNOHANG)[0] == 0
-            except ChildProcessError:
-                return False
-
-        _GENERIC = _Server(address, alive_w, alive)
+        _MODULES = tuple(modules)
+        _LEAN = _fork_server(())
+        _GENERIC = _fork_server(_MODULES)
 
 
 def _scrubbed_environment():
@@ -150,10 +164,21 @@ def _scrubbed_environment():
     return scrubbed()
 
 
-def generic():
-    """The generic server (multiprocessing's own, started clean, unless :func:`start_here` made one)."""
+def generic(imports=None):
+    """The server for an unsealed child whose program imports ``imports`` (None: unknown).
+
+    multiprocessing's own server, started clean, unless :func:`start_here`
+    made copies of this process: then the lean one when the program imports
+    nothing beyond what it has loaded (it is ready first), else the one that
+    loads every library the notebooks use.
+    """
+    from . import warm
+
     context()
     with _LOCK:
+        if _lean_enough(imports):
+            _LEAN.ensure_running()
+            return _LEAN
         if _GENERIC is not None:
             _GENERIC.ensure_running()
             return _GENERIC
@@ -162,39 +187,63 @@ def generic():
         return forkserver._forkserver
 
 
-def sealed(seal: tuple[str, ...], starting):
+def _loaded_by(name: str, modules) -> bool:
+    """Is module ``name`` (or the attribute ``name`` of a loaded module) among ``modules``?"""
+    return name in modules or name.rpartition(".")[0] in modules
+
+
+def _lean_enough(imports) -> bool:
+    """Can a program importing ``imports`` run in a lean server (one that loaded only BASE)?"""
+    from . import warm
+
+    return _LEAN is not None and imports is not None and all(_loaded_by(name, warm.BASE) for name in imports)
+
+
+def sealed(seal: tuple[str, ...], starting, imports=None):
     """The server whose children are sealed against ``seal`` (started on first use).
 
-    ``starting(server)`` is the context manager under which a process is
-    started through ``server`` (:func:`autograder.sandbox.session._starting`).
+    With copies of this process (:func:`start_here`) there are two per seal:
+    a lean one, for programs that import nothing beyond the standard library
+    and NumPy, ready at once, and one that also loads the notebooks'
+    libraries.  ``starting(server)`` is the context manager under which a
+    process is started through ``server`` (:func:`autograder.sandbox.session._starting`).
     """
+    lean = _lean_enough(imports)
+    key = (seal, lean)
     with _LOCK:
-        server = _SEALED.get(seal)
+        server = _SEALED.get(key)
         if server is not None:
             try:
                 server.ensure_running()
                 return server
             except ServerGone:
-                del _SEALED[seal]
+                del _SEALED[key]
         ctx = context()
-        base = generic()
+        base = _LEAN if _LEAN is not None else generic()
+        if base is _LEAN:
+            base.ensure_running()
         listener, address = _listener()
         reader, writer = ctx.Pipe(duplex=False)
-        process = ctx.Process(target=_serve_sealed, args=(list(seal), listener, reader), daemon=True, name="autograder-sealed-server")
+        modules = [] if lean else list(_MODULES)
+        process = ctx.Process(target=_serve_sealed, args=(list(seal), modules, listener, reader), daemon=True, name="autograder-sealed-server")
         process.authkey = os.urandom(32)
         with starting(base):
             process.start()
         listener.close()
         reader.close()
         server = _Server(address, writer.fileno(), process.is_alive, keep=(writer, process))
-        _SEALED[seal] = server
+        _SEALED[key] = server
         return server
 
 
-def _serve_sealed(seal: list[str], listener, alive) -> None:  # pragma: no cover - runs in the server
-    """A sealed server: seal this copy of the generic server, then serve forks."""
+def _serve_sealed(seal: list[str], modules: list[str], listener, alive) -> None:  # pragma: no cover - runs in the server
+    """A sealed server: stand-ins for the forbidden libraries not loaded, the notebooks' other
+    modules loaded, everything forbidden sealed, then serve forks."""
     from . import seal as sealing
+    from . import warm
 
+    sealing.stand_in(tuple(seal), modules)
+    warm.load(tuple(modules))
     sealing.seal(tuple(seal))
     confine.not_dumpable()
     forkserver.main(listener.fileno(), alive.fileno(), [])

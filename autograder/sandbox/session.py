@@ -34,7 +34,7 @@ from typing import Any, Sequence
 from ..engine import codec
 from ..engine.evaluate import ERROR, MISSING, NOT_IMPLEMENTED, TIMEOUT
 from ..engine.outcome import Call, NameInfo, Outcome, Raised, WorkPath
-from ..notebook.load import Program
+from ..notebook.load import Program, imported_modules
 from . import child, confine, identity, servers
 
 MAX_MESSAGE = child.MAX_MESSAGE
@@ -83,17 +83,19 @@ def context():
     return servers.context()
 
 
-def _server(seal: tuple[str, ...] = ()):
-    """The running fork server for children sealed against ``seal`` (none: the generic one)."""
+def _server(seal: tuple[str, ...] = (), imports=None):
+    """The running fork server for children sealed against ``seal`` (none: an unsealed one
+    that has loaded what a program importing ``imports`` needs)."""
     if not seal:
-        return servers.generic()
-    return servers.sealed(seal, _starting)
+        return servers.generic(imports)
+    return servers.sealed(seal, _starting, imports)
 
 
-def warm_up(seals=((),)) -> None:
-    """Start the fork servers now rather than on the first submission."""
+def warm_up(seals=((),), imports=None) -> None:
+    """Start the fork servers now rather than on the first submission (for programs
+    importing ``imports``; None: any)."""
     for seal in seals:
-        _server(tuple(seal))
+        _server(tuple(seal), imports)
 
 
 _ROOTS: list[str] | None = None
@@ -276,7 +278,7 @@ class Session:
 
     def _start(self) -> None:
         ctx = context()
-        server = _server(self.seal)
+        server = _server(self.seal, imported_modules(self.program))
         requests_reader, requests_writer = ctx.Pipe(duplex=False)
         replies_reader, replies_writer = ctx.Pipe(duplex=False)
         process = ctx.Process(target=child.main, args=(self._spec(), requests_reader, replies_writer), daemon=True)

@@ -64,8 +64,9 @@ def for_imports(modules) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for n in wanted if not n.startswith("autograder")))
 
 
-def load(names) -> None:
-    """Import ``names`` (those that exist), then warm Pillow and Matplotlib if loaded."""
+def load(names, *, draw: bool = False) -> None:
+    """Import ``names`` (those that exist), then warm Pillow and Matplotlib if loaded
+    (``draw``: draw a figure too, for a long-lived server whose children will plot)."""
     import sys
 
     environment()
@@ -78,7 +79,7 @@ def load(names) -> None:
             pass
     if "PIL.Image" in sys.modules:
         sys.modules["PIL.Image"].init()  # every image format plugin now rather than at first open
-    if "matplotlib.pyplot" in sys.modules:
+    if draw and "matplotlib.pyplot" in sys.modules:
         _warm_matplotlib()
     from autograder.sandbox import confine
 

@@ -29,7 +29,7 @@ from nbformat import from_dict
 from nbformat.v4 import new_code_cell
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from ...course import FILE_NAME, Course, CourseError, load_course
+from ...course import FILE_NAME, Course, CourseError, load_course, validate_assignments
 from ...exercises import for_assignment
 from ...notebook.load import extract_program
 from ...pipeline import grade_program
@@ -41,6 +41,7 @@ from ..grading.work import prepared_for
 CHECK_PREFIX = "check_"
 
 _COURSES: dict[str, Course] = {}
+_VALIDATED: set[tuple[str, str]] = set()
 _LOCK = threading.Lock()
 
 
@@ -57,12 +58,26 @@ def _course_root(preprocessor) -> Path:
     return Path(root if isinstance(root, str) and root else os.getcwd())
 
 
-def _course(root: Path) -> Course:
+def _course(root: Path, assignment_id: str) -> Course:
+    """course.yml of the course root, checked against this assignment's declarations (once)."""
     key = str(root.resolve())
     with _LOCK:
         if key not in _COURSES:
-            _COURSES[key] = load_course(root / FILE_NAME)
-        return _COURSES[key]
+            _COURSES[key] = load_course(root / FILE_NAME, validate=False)
+        course = _COURSES[key]
+        if (key, assignment_id) not in _VALIDATED:
+            validate_assignments(course, [assignment_id])
+            _VALIDATED.add((key, assignment_id))
+        return course
+
+
+def start_servers() -> None:
+    """Called by nbgrader_config.py when nbgrader autograde starts, before it reads any
+    submission: the sandbox's fork servers become copies of nbgrader's process at a moment
+    it holds nothing of any student (see autograder.sandbox.servers)."""
+    from ..cli import start_sandbox_servers
+
+    start_sandbox_servers(everything=True)
 
 
 def grade_notebook(nb, *, course: Course, assignment_id: str, label: str = "") -> Report:
@@ -117,8 +132,7 @@ class SandboxGrade(NbGraderPreprocessor):
         assignment_id = meta.get("assignment")
         root = _course_root(self)
         try:
-            course = _course(root)
-            course.assignment(assignment_id)
+            course = _course(root, assignment_id)
         except CourseError as exc:
             raise RuntimeError(f"autograder: cannot grade {assignment_id!r} in {root}: {exc}") from None
         warm_up()

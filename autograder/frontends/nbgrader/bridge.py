@@ -115,6 +115,17 @@ def config_text(course: Course) -> str:
         lines.append(f"{line}  # {comment}" if comment else line)
     lines.append(f'c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, {GRADEBOOK_NAME!r})')
     lines.append(f"c.Exchange.root = os.path.join(c.CourseDirectory.root, {EXCHANGE_DIRECTORY!r})  # nbgrader release_assignment / collect, inside the course folder")
+    lines += [
+        "",
+        "# nbgrader autograde: start the sandbox's fork servers now, before nbgrader reads any",
+        "# submission (they are copies of this process; see autograder.sandbox.servers).",
+        "import sys  # noqa: E402",
+        "",
+        'if "autograde" in sys.argv[1:3]:',
+        "    from autograder.frontends.nbgrader.autograde import start_servers",
+        "",
+        "    start_servers()",
+    ]
     return "\n".join(lines) + "\n"
 
 
