@@ -22,14 +22,24 @@ from autograder.frontends.grading.audit import AuditError, audit
 from conftest import planted_notebook, solution_path
 from test_grading import ASSIGNMENT, ECHO_CONV1D, SEED, release_notebook
 
-POINTS = {"by_hand_full": 1.0, "conv1d": 3.0, "conv1d_mode": 3.0, "output_length": 1.0}
-#: What a fooled nbgrader gave: full marks to the echo notebook, a point for an untouched one.
-NBGRADER = {
-    "ada": dict(POINTS),
-    "echo": dict(POINTS),
-    "cy": {"by_hand_full": 1.0, "conv1d": 0.0, "conv1d_mode": 0.0, "output_length": 0.0},
-    "zed": {"by_hand_full": 1.0, "conv1d": 0.0, "conv1d_mode": 0.0, "output_length": 0.0},  # no hardened report
-}
+
+
+@pytest.fixture(scope="module")
+def points(request) -> dict[str, float]:
+    return {ex: float(p) for ex, p in request.getfixturevalue("course").assignment(ASSIGNMENT).points.items()}
+
+
+@pytest.fixture(scope="module")
+def nbgrader_scores(points) -> dict[str, dict[str, float]]:
+    """What a fooled nbgrader gave: full marks to the echo notebook, a point for an untouched one."""
+    untouched = {ex: 0.0 for ex in points} | {"by_hand_full": 1.0}
+    return {"ada": dict(points), "echo": dict(points), "cy": untouched, "zed": dict(untouched)}  # zed: no hardened report
+
+
+def _echo(hardened) -> dict[str, float]:
+    """The hardened grader's score for each exercise of the echo notebook."""
+    report = json.loads(next((hardened / "hardened" / "reports").glob("echo*.json")).read_text())
+    return {e["id"]: e["score"] for e in report["exercises"]}
 
 
 @pytest.fixture(scope="module")
@@ -43,28 +53,34 @@ def hardened(tmp_path_factory, request):
     planted_notebook(solution, submissions / "echo" / ASSIGNMENT / "conv1d.ipynb", {"conv1d": ECHO_CONV1D})
     release_notebook(course, submissions / "cy" / ASSIGNMENT / "conv1d.ipynb")
     result = grade_class(submissions, ASSIGNMENT, root / "hardened", course=course, workers=2, seed=SEED)
-    assert {s: r["score"] for s, r in result.reports.items()} == {"ada": 8.0, "cy": 0.0, "echo": 2.0}
+    total = course.assignment(ASSIGNMENT).max_score
+    scores = {s: r["score"] for s, r in result.reports.items()}
+    assert scores["ada"] == total and scores["cy"] == 0.0 and 0 < scores["echo"] < total, scores
+    echo = {e["id"]: e for e in result.reports["echo"]["exercises"]}
+    # The echo passes the worked examples only: partial credit for conv1d, nothing for conv1d_mode, which needs it.
+    assert echo["conv1d"]["status"] == "failed" and 0 < echo["conv1d"]["score"] < echo["conv1d"]["max_score"]
+    assert echo["conv1d_mode"]["status"] == "failed" and echo["conv1d_mode"]["score"] == 0.0
     return root
 
 
 @pytest.fixture(scope="module")
-def gradebook_db(hardened):
+def gradebook_db(hardened, points, nbgrader_scores):
     from nbgrader.api import Gradebook
 
     with warnings.catch_warnings():
-        return _write_gradebook(Gradebook, hardened)
+        return _write_gradebook(Gradebook, hardened, points, nbgrader_scores)
 
 
-def _write_gradebook(Gradebook, hardened):
+def _write_gradebook(Gradebook, hardened, points, nbgrader_scores):
     path = hardened / "gradebook.db"
     warnings.simplefilter("ignore")  # nbgrader's add_submission triggers SQLAlchemy autoflush warnings
     gb = Gradebook(f"sqlite:///{path}", course_id="convolutions")
     try:
         gb.add_assignment(ASSIGNMENT)
         gb.add_notebook("conv1d", ASSIGNMENT)
-        for exercise, points in POINTS.items():
-            gb.add_grade_cell(f"check_{exercise}", "conv1d", ASSIGNMENT, max_score=points, cell_type="code")
-        for student, scores in NBGRADER.items():
+        for exercise, most in points.items():
+            gb.add_grade_cell(f"check_{exercise}", "conv1d", ASSIGNMENT, max_score=most, cell_type="code")
+        for student, scores in nbgrader_scores.items():
             gb.add_student(student)
             gb.add_submission(ASSIGNMENT, student)
             for exercise, score in scores.items():
@@ -75,14 +91,14 @@ def _write_gradebook(Gradebook, hardened):
     return path
 
 
-def test_database_per_exercise(hardened, gradebook_db):
+def test_database_per_exercise(hardened, gradebook_db, points):
     before = hashlib.sha256(gradebook_db.read_bytes()).hexdigest()
     findings, note = audit(gradebook_db, hardened / "hardened")
     assert "per exercise" in note
     got = {(f.student, f.exercise): (f.nbgrader, f.hardened, f.status) for f in findings}
     assert got == {
-        ("echo", "conv1d"): (3.0, 0.0, "failed"),
-        ("echo", "conv1d_mode"): (3.0, 0.0, "failed"),
+        ("echo", "conv1d"): (points["conv1d"], _echo(hardened)["conv1d"], "failed"),
+        ("echo", "conv1d_mode"): (points["conv1d_mode"], 0.0, "failed"),
         ("cy", "by_hand_full"): (1.0, 0.0, "not-implemented"),
         ("zed", "by_hand_full"): (1.0, None, "no report"),
     }
@@ -91,21 +107,23 @@ def test_database_per_exercise(hardened, gradebook_db):
     assert hashlib.sha256(gradebook_db.read_bytes()).hexdigest() == before, "the audit changed nbgrader's database"
 
 
-def test_export_csv_compares_totals_and_says_so(hardened, tmp_path):
+def test_export_csv_compares_totals_and_says_so(hardened, tmp_path, points, nbgrader_scores):
     path = tmp_path / "grades.csv"
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                          "raw_score", "late_submission_penalty", "score", "max_score"])
-        for student, scores in NBGRADER.items():
+        for student, scores in nbgrader_scores.items():
             total = sum(scores.values())
-            writer.writerow([ASSIGNMENT, "", "", student, "", "", "", total, 0.0, total, 8.0])
+            writer.writerow([ASSIGNMENT, "", "", student, "", "", "", total, 0.0, total, sum(points.values())])
     findings, note = audit(path, hardened / "hardened", assignment=ASSIGNMENT)
     assert "only per-assignment totals" in note
     got = {f.student: (f.exercise, f.nbgrader, f.hardened) for f in findings}
-    assert got == {"echo": (None, 8.0, 2.0), "cy": (None, 1.0, 0.0), "zed": (None, 1.0, None)}
+    echo_scores = _echo(hardened)
+    assert got == {"echo": (None, sum(points.values()), sum(echo_scores.values())), "cy": (None, 1.0, 0.0), "zed": (None, 1.0, None)}
     echo = next(f for f in findings if f.student == "echo")
-    assert "conv1d (failed, 0/3)" in echo.reason and "conv1d_mode (failed, 0/3)" in echo.reason
+    assert f"conv1d (failed, {echo_scores['conv1d']:g}/{points['conv1d']:g})" in echo.reason, echo.reason
+    assert f"conv1d_mode (failed, 0/{points['conv1d_mode']:g})" in echo.reason, echo.reason
 
 
 def test_the_hardened_grades_of_the_class_itself_agree_with_themselves(hardened, tmp_path):
@@ -120,12 +138,13 @@ def test_the_hardened_grades_of_the_class_itself_agree_with_themselves(hardened,
     assert audit(path, hardened / "hardened")[0] == []
 
 
-def test_cli_audit(hardened, gradebook_db):
+def test_cli_audit(hardened, gradebook_db, points):
     done = subprocess.run([sys.executable, "-m", "autograder", "audit", str(gradebook_db), "--grades", str(hardened / "hardened")],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr
     assert "4 place(s) where nbgrader awarded more" in done.stdout
-    assert "- echo · 01-conv1d · conv1d: nbgrader 3, hardened 0 (of 3); failed" in done.stdout
+    most = points["conv1d_mode"]
+    assert f"- echo · 01-conv1d · conv1d_mode: nbgrader {most:g}, hardened 0 (of {most:g}); failed" in done.stdout, done.stdout
     as_json = subprocess.run([sys.executable, "-m", "autograder", "audit", str(gradebook_db), "--grades", str(hardened / "hardened"), "--json"],
                              capture_output=True, text=True, timeout=120)
     assert len(json.loads(as_json.stdout)["findings"]) == 4

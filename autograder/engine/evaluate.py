@@ -31,6 +31,7 @@ from .compare import Mismatch, compare
 from .forbidden import parse_cells, static_findings
 from .outcome import Call, Caller, NameInfo, Outcome, WorkPath
 from .spec import FORBIDDEN_HINT, FORBIDDEN_HINTS, UNSET, Case, CreditWeights, ErrorCase, Exercise, InputFile, resolve_weights
+from ..notebook.syntax import parse as parse_python
 
 PASSED, FAILED, ERROR, TIMEOUT, MISSING, FORBIDDEN, NOT_IMPLEMENTED = (
     "passed", "failed", "error", "timeout", "missing", "forbidden", "not-implemented",
@@ -1006,7 +1007,7 @@ def computed_answers(sources: Sequence[tuple[int | None, str]], names: Sequence[
     wanted = set(names)
     for _, source in sources:
         try:
-            tree = ast.parse(source)
+            tree = parse_python(source)
         except (SyntaxError, ValueError):
             continue
         for node in _top_level(tree.body):

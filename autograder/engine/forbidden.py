@@ -19,6 +19,7 @@ import functools
 import sys
 from dataclasses import dataclass, field
 from typing import Iterable
+from ..notebook.syntax import parse as parse_python
 
 #: Every learner function is checked for these: learner code has no business
 #: reaching into the grader (its references or hidden-case generators).
@@ -157,7 +158,7 @@ def parse_cells(cells: Iterable[tuple[int | None, str]]) -> list[_Cell]:
     parsed = []
     for index, source in cells:
         try:
-            parsed.append(_Cell(index, source, ast.parse(source)))
+            parsed.append(_Cell(index, source, parse_python(source)))
         except (SyntaxError, ValueError):
             continue
     return parsed

@@ -18,6 +18,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from .syntax import parse as parse_python
 
 HIDDEN_TESTS_MARK = "### BEGIN HIDDEN TESTS"
 
@@ -70,7 +71,7 @@ def is_test_cell(cell) -> bool:
     if HIDDEN_TESTS_MARK in source:
         return True
     try:
-        tree = ast.parse(_to_python(source))
+        tree = parse_python(_to_python(source))
     except SyntaxError:
         return False
     return bool(tree.body) and all(_is_self_check(node) for node in tree.body)
@@ -127,7 +128,7 @@ def _to_python(source: str) -> str:
 def _strip_self_checks(code: str) -> str:
     """Remove top-level self-check statements a learner copied into a cell."""
     try:
-        tree = ast.parse(code)
+        tree = parse_python(code)
     except SyntaxError:
         return code
     drop = [node for node in tree.body if _is_self_check(node)]
@@ -143,7 +144,7 @@ def _strip_self_checks(code: str) -> str:
 def defined_names(code: str) -> tuple[str, ...]:
     """Names a cell binds at module level: functions, classes and assignments."""
     try:
-        tree = ast.parse(code)
+        tree = parse_python(code)
     except SyntaxError:
         return ()
     names: list[str] = []
@@ -231,7 +232,7 @@ def extract_program(nb, path: str = "") -> Program:
             if not meta.get("solution"):
                 continue
             try:
-                ast.parse(_to_python(source))
+                parse_python(_to_python(source))
             except SyntaxError:
                 continue
             note = f"cell {position} is a {cell.get('cell_type')} cell; its code was run as Python"
@@ -253,7 +254,7 @@ def imported_modules(program: Program) -> set[str]:
     found: set[str] = set()
     for cell in program.cells:
         try:
-            tree = ast.parse(cell.code)
+            tree = parse_python(cell.code)
         except SyntaxError:
             continue
         for node in ast.walk(tree):

@@ -25,7 +25,7 @@ from ...notebook.load import NotebookError, load_program
 from ...report import Report
 from ...sandbox.session import Limits, Session
 
-_PREPARED: dict[tuple[str, int], dict[str, Prepared]] = {}
+_PREPARED: dict[tuple[str, int, str], dict[str, Prepared]] = {}  # (assignment, seed, weights as JSON)
 _PREPARED_LOCK = threading.Lock()
 
 

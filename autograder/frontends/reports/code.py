@@ -21,6 +21,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from ...notebook.syntax import parse as parse_python
 
 _FUNC_LINE = re.compile(r"\bline (\d+) of (<?[A-Za-z_][A-Za-z0-9_]*>?)(?:: ([^\n]*))?")  # <listcomp>: a comprehension's own frame
 _CELL_LINE = re.compile(r"\bcell (\d+), line (\d+)(?:: ([^\n]*))?")
@@ -76,7 +77,7 @@ def _clean(text: str) -> str:
 def _defs(code: str) -> dict[str, int]:
     """Function name -> line of its ``def`` (decorators not counted), anywhere in ``code``."""
     try:
-        tree = ast.parse(code)
+        tree = parse_python(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
     out = {}
@@ -132,7 +133,7 @@ def load_cells(notebook: str | Path) -> Cells | None:
         if not isinstance(source, str):
             continue
         try:
-            ast.parse(source)
+            parse_python(source)
             code = source
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             code = _to_python(source)
