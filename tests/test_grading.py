@@ -14,6 +14,7 @@ import copy
 import csv
 import dataclasses
 import json
+import os
 import re
 import shutil
 import signal
@@ -463,6 +464,64 @@ def test_cli_grade_json_and_resume(tmp_path, course):
     assert (tmp_path / "hardened" / ASSIGNMENT / "gradebook.csv").is_file()
     again = _autograder("--course", str(course.path), "grade", str(root), "-a", ASSIGNMENT, cwd=tmp_path)
     assert again.returncode == 0 and "graded 0, resumed 3 of 3" in again.stdout, again.stdout + again.stderr
+
+
+def _pipe_holders(pipe_inode: int) -> list[int]:
+    """The processes that hold an end of the pipe ``pipe_inode`` open."""
+    holders = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fds = list((proc / "fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(fd) == f"pipe:[{pipe_inode}]":
+                    holders.append(int(proc.name))
+                    break
+            except OSError:  # closed meanwhile (the listing's own descriptor, for one)
+                continue
+    return holders
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:200]
+    except OSError:
+        return ""
+
+
+@pytest.mark.parametrize("command", ["grade", "grade --seed", "check"])
+def test_output_read_through_a_pipe_ends_with_the_command(tmp_path, course, command):
+    """`autograder grade ... | tee log`, CI and scripts read the output through a pipe: when the command
+    exits, nothing of it (the sandbox's servers, still loading libraries) may hold the pipe open."""
+    flat = tmp_path / "class"
+    flat.mkdir()
+    shutil.copy(solution_path(course, ASSIGNMENT), flat / "ann.ipynb")
+    args = (["grade", str(flat), "-a", ASSIGNMENT, "--no-report", "-o", str(tmp_path / "out")] if command.startswith("grade")
+            else ["check", str(flat / "ann.ipynb")])
+    if command == "grade --seed":  # the sandbox's server is then a fresh process, not a copy of the grader
+        args += ["--seed", str(SEED)]
+    process = subprocess.Popen([sys.executable, "-m", "autograder", "--course", str(course.path), *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    inode = os.fstat(process.stdout.fileno()).st_ino
+    assert process.wait(timeout=300) == 0
+    try:
+        holders = {pid: _cmdline(pid) for pid in _pipe_holders(inode) if pid != os.getpid()}
+        # Allowed for a moment: multiprocessing's resource tracker (it keeps stderr for its warnings and
+        # ends as soon as it reads the end of its own pipe, closed when the grader exited) and processes
+        # already ending (the kernel has released their memory, so their command line reads empty).
+        staying = {pid: line for pid, line in holders.items() if line and "multiprocessing.resource_tracker" not in line}
+        assert not staying, f"processes still hold the command's output pipe: {staying}"
+        deadline = time.monotonic() + 30
+        while set(_pipe_holders(inode)) - {os.getpid()} and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not set(_pipe_holders(inode)) - {os.getpid()}, "the processes holding the pipe did not end"
+    finally:
+        process.stdout.read()
+        process.stdout.close()
 
 
 def test_cli_errors_are_one_line(tmp_path, course):

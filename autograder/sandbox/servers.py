@@ -93,17 +93,47 @@ def _scrub() -> None:
     os.environ.update(keep)
 
 
+def _detach(alive_r: int, main_thread: bool) -> None:
+    """Let a server copy outlive nothing of its grader, and hold none of its terminal or pipes.
+
+    The copy loads libraries for a second or two; a grader that finished
+    sooner must not leave it running, nor wait for it: a caller reading the
+    grader's output through a pipe (``autograder grade ... | tee``, CI, a
+    script) would wait until every holder of the pipe has closed it.  The
+    sandbox's children write their output into their own folder, never into
+    the server's standard streams.
+    """
+    import select
+    import signal
+
+    if main_thread:  # the signal follows the thread that forked: only the main thread lives as long as the grader
+        confine.prctl(confine.PR_SET_PDEATHSIG, signal.SIGKILL)
+        if select.select([alive_r], [], [], 0)[0]:  # the grader ended before the line above
+            os._exit(0)
+    release_streams()
+
+
+def release_streams() -> None:
+    """Point a server's standard streams at /dev/null: it must not keep its grader's terminal or pipes."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+
+
 def _fork_server(modules) -> "_Server":
     """A server that is a copy of this process, loading ``modules`` (besides BASE) before serving."""
     from . import warm
 
     listener, address = _listener()
     alive_r, alive_w = os.pipe()
+    main_thread = threading.current_thread() is threading.main_thread()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the server
         code = 1
         try:
             os.close(alive_w)
+            _detach(alive_r, main_thread)
             _scrub()
             warm.load(warm.BASE + tuple(modules))
             forkserver.main(listener.fileno(), alive_r, [])
