@@ -33,6 +33,7 @@ from multiprocessing import connection, forkserver, resource_tracker
 from . import confine
 
 PRELOAD = "autograder.sandbox.preload"
+RELEASED = "autograder.sandbox.released"  # imported first: the server lets go of the grader's streams
 
 _LOCK = threading.RLock()
 _CONTEXT = None
@@ -52,7 +53,7 @@ def context():
     with _LOCK:
         if _CONTEXT is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload([PRELOAD])
+            ctx.set_forkserver_preload([RELEASED, PRELOAD])
             _CONTEXT = ctx
         return _CONTEXT
 
