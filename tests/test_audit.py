@@ -23,10 +23,9 @@ from conftest import planted_notebook, solution_path
 from test_grading import ASSIGNMENT, ECHO_CONV1D, SEED, release_notebook
 
 
-
 @pytest.fixture(scope="module")
-def points(request) -> dict[str, float]:
-    return {ex: float(p) for ex, p in request.getfixturevalue("course").assignment(ASSIGNMENT).points.items()}
+def points(course) -> dict[str, float]:
+    return {ex: float(p) for ex, p in course.assignment(ASSIGNMENT).points.items()}
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ import functools
 import sys
 from dataclasses import dataclass, field
 from typing import Iterable
+
 from ..notebook.syntax import parse as parse_python
 
 #: Every learner function is checked for these: learner code has no business

@@ -18,6 +18,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
 from .syntax import parse as parse_python
 
 HIDDEN_TESTS_MARK = "### BEGIN HIDDEN TESTS"

@@ -31,7 +31,7 @@ def _fresh_lock() -> None:
 os.register_at_fork(after_in_child=_fresh_lock)
 
 
-def parse(source: str, filename: str = "<unknown>", mode: str = "exec") -> ast.Module:
+def parse(source: str, filename: str = "<unknown>", mode: str = "exec") -> ast.AST:
     """``ast.parse`` that is safe to call from several threads at once."""
     with _LOCK:
         return ast.parse(source, filename=filename, mode=mode)

@@ -21,6 +21,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
 from ...notebook.syntax import parse as parse_python
 
 _FUNC_LINE = re.compile(r"\bline (\d+) of (<?[A-Za-z_][A-Za-z0-9_]*>?)(?:: ([^\n]*))?")  # <listcomp>: a comprehension's own frame
