@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .files import UnsafeFile, read_regular
 from .syntax import parse as parse_python
 
 HIDDEN_TESTS_MARK = "### BEGIN HIDDEN TESTS"
@@ -178,11 +179,19 @@ def defined_names(code: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def read_notebook(path: str | Path):
-    """Read a notebook with nbformat; raise :class:`NotebookError` with a clear reason."""
+def read_notebook(path: str | Path, *, follow_links: bool = True, under: str | Path | None = None):
+    """Read a notebook with nbformat; raise :class:`NotebookError` with a clear reason.
+
+    ``follow_links=False`` reads a learner's file: no symbolic link at or
+    below ``under`` (the trusted folder; default: the notebook's own folder)
+    is followed (:mod:`.files`).  Either way, only a regular file is read (a
+    named pipe would block).
+    """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, under=under, follow_links=follow_links).decode("utf-8")
+    except UnsafeFile as exc:
+        raise NotebookError(str(exc)) from None
     except FileNotFoundError:
         raise NotebookError(f"no notebook at {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
