@@ -21,7 +21,8 @@ from ...pipeline import grade_program, prepare_assignment, unreadable
 from ...engine.evaluate import ERROR, Prepared
 from ...engine.spec import CreditWeights
 from ...exercises import for_assignment
-from ...notebook.load import NotebookError, load_program
+from ...notebook.files import UnsafeFile, read_regular
+from ...notebook.load import NotebookError, extract_program, read_notebook
 from ...report import Report
 from ...sandbox.session import Limits, Session
 
@@ -56,12 +57,16 @@ def make_task(submission, *, assignment: str, seed: int, points: dict[str, float
 
     ``ship_notebook`` puts the notebook's bytes in the task (for workers that
     may not see this machine's files); otherwise the worker reads the path.
+    Either way the notebook is read without following a link below the
+    submissions folder (``submission.base``): a link swapped in since
+    discovery is refused, never read.
     """
     task: dict[str, Any] = {
         "student": submission.student,
         "label": submission.label,
         "problem": submission.problem,
         "path": str(submission.path) if submission.path else None,
+        "base": str(submission.base) if getattr(submission, "base", None) else None,
         "content": None,
         "assignment": assignment,
         "seed": seed,
@@ -70,8 +75,13 @@ def make_task(submission, *, assignment: str, seed: int, points: dict[str, float
         "limits": {k: getattr(limits, k) for k in Limits.__dataclass_fields__},
         "files": dict(files),
     }
-    if ship_notebook and submission.path is not None:
-        task["content"] = Path(submission.path).read_bytes()
+    if ship_notebook and submission.path is not None and not submission.problem:
+        try:
+            task["content"] = read_regular(submission.path, under=task["base"])
+        except UnsafeFile as exc:
+            task["problem"] = str(exc)
+        except OSError as exc:
+            task["problem"] = f"the notebook could not be read ({exc.strerror or exc})"
     return task
 
 
@@ -121,7 +131,7 @@ def _run(task: dict, exercises, batch) -> dict:
     prepared = prepared_for(task["assignment"], int(task["seed"]), task.get("weights"))
     content = task.get("content")
     if content is None:
-        return _grade_path(Path(task["path"]), exercises, prepared, limits, task["files"], batch)
+        return _grade_path(Path(task["path"]), exercises, prepared, limits, task["files"], batch, task.get("base"))
     name = os.path.basename(task["label"]) or "notebook.ipynb"
     with tempfile.TemporaryDirectory(prefix="autograder-submission-") as tmp:
         path = Path(tmp) / name
@@ -129,9 +139,10 @@ def _run(task: dict, exercises, batch) -> dict:
         return _grade_path(path, exercises, prepared, limits, task["files"], batch)
 
 
-def _grade_path(path: Path, exercises, prepared, limits, files, batch) -> dict:
+def _grade_path(path: Path, exercises, prepared, limits, files, batch, base: str | None = None) -> dict:
     try:
-        program = load_program(path)
+        # a learner's file: no link at or below the submissions folder is followed
+        program = extract_program(read_notebook(path, follow_links=False, under=base), str(path))
     except NotebookError as exc:
         return unreadable(exercises, str(exc).replace(str(path.parent) + os.sep, ""))
     factory = batch.session if batch is not None else Session
