@@ -9,10 +9,13 @@ process, where the learner's code can fake them.
 
 The nbgrader_config.py that ``autograder nbgrader-config`` derives from
 course.yml replaces ``Execute`` by :class:`SandboxGrade`.  It grades the
-sanitized notebook with the same pipeline and the same hidden cases as
-``autograder grade`` (the instructor's secret seed, never course.yml's public
-one): the learner's code cells run in the sandbox, the references, hidden
-cases and comparisons stay in this process.  It then writes each check cell's
+notebook as ``autograder grade`` reads it (the submitted file, read without
+following links by :class:`~.submitted.HardenedAutograde`, which that
+configuration installs; a refused or unreadable notebook scores 0 with the
+reason) with the same pipeline and the same hidden cases as ``autograder
+grade`` (the instructor's secret seed, never course.yml's public one): the
+learner's code cells run in the sandbox, the references, hidden cases and
+comparisons stay in this process.  It then writes each check cell's
 verdict into that cell (:mod:`autograder.frontends.verdict`), and nbgrader's
 own ``SaveAutoGrades`` records it: full points, partial credit, or none.
 Nothing the learner's code does can reach a check cell's output.  No kernel
@@ -36,6 +39,7 @@ from ...pipeline import grade_program
 from ...report import Report
 from ...sandbox.session import Limits, warm_up
 from .. import verdict
+from .submitted import submitted_for
 from ..grading.work import prepared_for
 
 CHECK_PREFIX = "check_"
@@ -137,9 +141,14 @@ class SandboxGrade(NbGraderPreprocessor):
             raise RuntimeError(f"autograder: cannot grade {assignment_id!r} in {root}: {exc}") from None
         warm_up()
         label = f"{meta.get('student', '')}/{assignment_id}/{meta.get('notebook', '')}.ipynb"
-        report = grade_notebook(nb, course=course, assignment_id=assignment_id, label=label)
+        # the learner's file as `autograder grade` reads it (None: nbgrader's own Autograde read it)
+        submitted = submitted_for(self, resources)
+        if submitted is not None and submitted.refused:
+            report = submitted.report(course=course, assignment_id=assignment_id, label=label)
+        else:
+            report = grade_notebook(nb if submitted is None else submitted.raw, course=course, assignment_id=assignment_id, label=label)
         restored = write_verdicts(nb, report)
-        if restored:
+        if restored and not (submitted is not None and submitted.refused):  # a refused notebook has none by design
             self.log.warning("autograder: %s had no check cell for %s; added back with its hardened verdict", label, ", ".join(restored))
         self.log.info("autograder: %s scored %g/%g in the sandbox", label, report.score, report.max_score)
         return nb, resources

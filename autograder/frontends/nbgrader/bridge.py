@@ -48,6 +48,17 @@ AUTOGRADE_PREPROCESSORS = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+#: nbgrader 0.9's Autograde.sanitize_preprocessors, after the instructor's cell metadata is
+#: restored from the gradebook (autograder.frontends.nbgrader.submitted.RestoreCellMetadata):
+#: nbgrader's own steps never see metadata a learner made (a repeated grade id ended the run).
+SANITIZE_PREPROCESSORS = [
+    "autograder.frontends.nbgrader.submitted.RestoreCellMetadata",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 
 
@@ -90,6 +101,8 @@ def _settings(course: Course) -> list[tuple[str, str, Any, str]]:
         ("ClearSolutions", "enforce_metadata", True, None),
         ("Execute", "timeout", _cell_timeout(course), "seconds per cell: course.yml grading.submission_timeout"),
         ("Execute", "interrupt_on_timeout", True, None),
+        ("Autograde", "sanitize_preprocessors", SANITIZE_PREPROCESSORS,
+         "nbgrader's list after the instructor's cell metadata is restored: no learner's notebook stops the run"),
         ("Autograde", "autograde_preprocessors", AUTOGRADE_PREPROCESSORS,
          "nbgrader's list with Execute replaced: grading runs in autograder's sandbox, never in the learner's kernel"),
         *late_penalty_settings(course),  # course.yml late: the same penalties as autograder grade (none when unset)
@@ -117,13 +130,17 @@ def config_text(course: Course) -> str:
     lines.append(f"c.Exchange.root = os.path.join(c.CourseDirectory.root, {EXCHANGE_DIRECTORY!r})  # nbgrader release_assignment / collect, inside the course folder")
     lines += [
         "",
-        "# nbgrader autograde: start the sandbox's fork servers now, before nbgrader reads any",
-        "# submission (they are copies of this process; see autograder.sandbox.servers).",
+        "# nbgrader autograde: read submissions as `autograder grade` does (no link a learner made",
+        "# is followed, nothing reached through one is copied; see autograder.frontends.nbgrader.submitted),",
+        "# and start the sandbox's fork servers now, before nbgrader reads any submission (they are",
+        "# copies of this process; see autograder.sandbox.servers).",
         "import sys  # noqa: E402",
         "",
         'if "autograde" in sys.argv[1:3]:',
         "    from autograder.frontends.nbgrader.autograde import start_servers",
+        "    from autograder.frontends.nbgrader.submitted import install",
         "",
+        "    install()",
         "    start_servers()",
     ]
     return "\n".join(lines) + "\n"
