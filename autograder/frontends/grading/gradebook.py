@@ -21,11 +21,20 @@ Feedback is Markdown: the total, a table of exercises (status, points) and,
 for each exercise not passed, the learner-facing message.  Messages come
 from the engine, which describes hidden inputs (``x: int64 array of shape
 (7,)``) but never prints them.
+
+Every string put into Markdown goes through :func:`md_text`, once, as it is
+written: student ids, notes, timestamps and messages are learner-controlled
+(a folder name, ``timestamp.txt``, the text of an exception the learner's
+code raised) and would otherwise run in the browser of whoever renders the
+file (Jupyter, GitHub, an LMS).  A message is shown in a ``<pre>`` block,
+which every Markdown renderer passes through as HTML, so its escaped text
+reads exactly as the learner's code wrote it, blank lines and all.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Iterable
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -72,8 +81,34 @@ def _points(x: float) -> str:
     return f"{float(x):g}"
 
 
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+#: Inline text: HTML's special characters, Markdown's link and image brackets, its escape
+#: character, code spans and table pipes, as character references (every Markdown renderer
+#: shows a character reference as the character itself, never as syntax).
+_INLINE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "&#91;", "]": "&#93;", "\\": "&#92;", "`": "&#96;", "|": "&#124;"})
+#: Text inside a ``<pre>`` block: HTML's special characters only (Markdown is not parsed there).
+_BLOCK = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_LINE_BREAKS = re.compile(r"[\r\n]+")
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def md_text(value, *, block: bool = False) -> str:
+    """``value`` as inert Markdown text that renders as exactly ``value``.
+
+    Inline (the default): on one line, for a sentence, a heading or a table
+    cell; line breaks become spaces.  ``block=True``: for the inside of a
+    ``<pre>`` block (lines kept).  Apply it once, to the raw text, where the
+    Markdown is written: never to text that went through it already.
+    """
+    text = "" if value is None else str(value)
+    if block:
+        return text.translate(_BLOCK)
+    return _LINE_BREAKS.sub(" ", text).translate(_INLINE)
+
+
+def md_code(value) -> str:
+    """A name (a misconception, an exercise id) as a code span, when it is a plain name; else :func:`md_text`."""
+    text = "" if value is None else str(value)
+    return f"`{text}`" if _PLAIN_NAME.fullmatch(text) else md_text(text)
 
 
 def feedback_markdown(report: dict, *, title: str | None = None, late=None, notes: Iterable[str] = ()) -> str:
@@ -85,7 +120,7 @@ def feedback_markdown(report: dict, *, title: str | None = None, late=None, note
     """
     assignment = report["assignment"]
     heading = f"{title} ({assignment})" if title and title != assignment else assignment
-    head = [f"Student: {_cell(report['student'])}"]
+    head = [f"Student: {md_text(report['student'])}"]
     penalty = float(late.penalty) if late is not None else 0.0
     if penalty > 0:
         head.append(f"Score: **{_points(max(0.0, report['score'] - penalty))} / {_points(report['max_score'])}** points "
@@ -93,23 +128,23 @@ def feedback_markdown(report: dict, *, title: str | None = None, late=None, note
     else:
         head.append(f"Score: **{_points(report['score'])} / {_points(report['max_score'])}** points")
     if late is not None and late.late:
-        head.append(f"Late: {late.describe()}")
-    head += [f"Note: {_cell(note)}" for note in notes]
+        head.append(f"Late: {md_text(late.describe())}")
+    head += [f"Note: {md_text(note)}" for note in notes]
     if report.get("grader_error"):
-        head.append(f"Note: the grader failed on this notebook ({_cell(report['grader_error'])})")
-    lines = [f"# Feedback: {heading}", "", *[line + "  " for line in head[:-1]], head[-1]]
+        head.append(f"Note: the grader failed on this notebook ({md_text(report['grader_error'])})")
+    lines = [f"# Feedback: {md_text(heading)}", "", *[line + "  " for line in head[:-1]], head[-1]]
     lines += [
         "",
         "| Exercise | Status | Points |",
         "|---|---|---|",
     ]
     for e in report["exercises"]:
-        lines.append(f"| {_cell(e['id'])} | {_cell(e['status'])} | {_points(e['score'])} / {_points(e['max_score'])} |")
+        lines.append(f"| {md_text(e['id'])} | {md_text(e['status'])} | {_points(e['score'])} / {_points(e['max_score'])} |")
     for e in report["exercises"]:
-        lines += ["", f"## {e['id']}: {e['status']} ({_points(e['score'])} / {_points(e['max_score'])})", ""]
+        lines += ["", f"## {md_text(e['id'])}: {md_text(e['status'])} ({_points(e['score'])} / {_points(e['max_score'])})", ""]
         message = (e.get("feedback") or "").rstrip()
         if message:
-            lines += ["```text", message.replace("```", "'''"), "```"]
+            lines += ["<pre>", md_text(message, block=True), "</pre>"]
         if e.get("misconception") and e["status"] == "failed":
-            lines += ["", f"Likely misconception: `{e['misconception']}`"]
+            lines += ["", f"Likely misconception: {md_code(e['misconception'])}"]
     return "\n".join(lines) + "\n"

@@ -35,6 +35,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..grading.gradebook import md_code, md_text
 from ..grading.store import MANIFEST, REPORTS, safe_name
 from .templates import render
 
@@ -320,10 +321,6 @@ def _uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _md_cell(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def default_output(dirs: list[Path]) -> Path:
     if len(dirs) == 1:
         return Path(dirs[0]) / "report"
@@ -376,46 +373,57 @@ def write_report(dirs: list[str | Path], output: str | Path | None = None, *, co
 
 
 def markdown_summary(title: str, assignments: list[dict], across: dict | None) -> str:
-    lines = [f"# {title}", ""]
+    """summary.md: every string that is not our own number goes through :func:`md_text`
+    (student ids, notes and hidden-check labels are learner-controlled)."""
+    md = md_text
+    lines = [f"# {md(title)}", ""]
     if across:
         lines += ["## Across assignments", "", "| Assignment | Exercise | Pass rate |", "|---|---|---:|"]
-        lines += [f"| {a['id']} | {e['id']} | {e['pass_pct']} |" for a in assignments for e in a["exercises"]]
+        lines += [f"| {md(a['id'])} | {md(e['id'])} | {e['pass_pct']} |" for a in assignments for e in a["exercises"]]
         lines += ["", f"![pass rate per exercise across assignments]({across['file']})", ""]
     for a in assignments:
         lines += [
-            f"## {_md_cell(a['title'])}", "",
+            f"## {md(a['title'])}", "",
             f"{a['n']} submissions; mean {a['mean']}, median {a['median']} of {a['max_score']}; "
             f"{a['full']} with full marks, {a['zero']} with zero; {a['errors']} with errors, {a['timeouts']} timed out, "
             f"{a['forbidden']} with forbidden calls, {a['unreadable']} unreadable, {a['late']} late.", "",
         ]
         if a["policy"]:
-            lines += [f"Late penalty: {a['policy']}.", ""]
+            lines += [f"Late penalty: {md(a['policy'])}.", ""]
         lines += [f"![score distribution]({a['histogram']['file']})", "",
                   "| Exercise | Points | Pass rate | Mean score | Top misconception |", "|---|---:|---:|---:|---|"]
-        lines += [f"| {e['id']} | {e['max_score']} | {e['pass_pct']} | {e['mean']} | {_md_cell(e['top'])} |" for e in a["exercises"]]
+        lines += [f"| {md(e['id'])} | {e['max_score']} | {e['pass_pct']} | {e['mean']} | {md(e['top'])} |" for e in a["exercises"]]
         lines += ["", f"![pass rate per exercise]({a['passrate']['file']})", "", "### Misconceptions recognised", ""]
         if a["misconceptions"]:
             lines += ["| Exercise | Misconception | Students | Share of the class |", "|---|---|---:|---:|"]
-            lines += [f"| {m['exercise']} | `{m['name']}` | {m['count']} | {m['share']} |" for m in a["misconceptions"]]
+            lines += [f"| {md(m['exercise'])} | {md_code(m['name'])} | {m['count']} | {m['share']} |" for m in a["misconceptions"]]
             lines += ["", f"![misconceptions]({a['misconception_chart']['file']})"]
         else:
             lines.append("None.")
         lines += ["", "### Hidden checks failed most often", ""]
         if a["hidden"]:
             lines += ["| Exercise | Hidden check (label only) | Students |", "|---|---|---:|"]
-            lines += [f"| {h['exercise']} | {_md_cell(h['label'])} | {h['count']} |" for h in a["hidden"]]
+            lines += [f"| {md(h['exercise'])} | {md(h['label'])} | {h['count']} |" for h in a["hidden"]]
         else:
             lines.append("None failed.")
         lines += ["", "### Students who need attention", ""]
         if a["attention"]:
             lines += ["| Student | Why | Score | Feedback |", "|---|---|---:|---|"]
             for s in a["attention"]:
-                link = f"[feedback]({s['link']})" if s["link"] else ""
-                lines.append(f"| {_md_cell(s['student'])} | {_md_cell(s['why'])} | {s['score']} | {link} |")
+                link = f"[feedback]({_md_url(s['link'])})" if s["link"] else ""
+                lines.append(f"| {md(s['student'])} | {md(s['why'])} | {s['score']} | {link} |")
         else:
             lines.append("Nobody.")
         lines.append("")
     return "\n".join(lines)
+
+
+def _md_url(path: str) -> str:
+    """A relative link's destination in Markdown: our own file names, with the characters that
+    would end or break a destination percent-encoded."""
+    from urllib.parse import quote
+
+    return quote(path.replace(os.sep, "/"), safe="/._-@+~")
 
 
 def terminal_table(grades_dir: str | Path, course=None) -> str:
