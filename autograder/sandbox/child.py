@@ -461,7 +461,9 @@ def main(spec: dict, requests, replies) -> None:
     if spaces["pid"]:
         # From here on the learner's code runs as process 1 of its own PID namespace:
         # it cannot name any process outside, and nothing it starts outlives it.
-        confine.run_as_namespace_init()
+        # How it ended goes to the grader from here, before the end of the pipe does: the same
+        # words in every run (the fork server's own account can come too late, or not at all).
+        confine.run_as_namespace_init(on_exit=lambda code, sig: channel.send({"t": "exited", "code": code, "signal": sig}))
     prefixes = tuple(spec.get("seal") or ())
     try:
         workdir = _settle(spec, spaces)

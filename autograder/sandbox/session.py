@@ -277,6 +277,7 @@ class Session:
         }
 
     def _start(self) -> None:
+        self._exited = None
         ctx = context()
         server = _server(self.seal, imported_modules(self.program))
         requests_reader, requests_writer = ctx.Pipe(duplex=False)
@@ -344,9 +345,15 @@ class Session:
             message = codec.loads(raw)
         except codec.CodecError:
             return "garbage"
-        return message if isinstance(message, dict) else "garbage"
+        if not isinstance(message, dict):
+            return "garbage"
+        if message.get("t") == "exited":  # the sandbox's first process saw the learner's process end
+            self._exited = message
+            return "eof"
+        return message
 
     received: int = 0
+    _exited: dict | None = None
 
     def _disk_used(self) -> int:
         """Bytes of the files under the working folder (when no tmpfs caps them)."""
@@ -377,9 +384,16 @@ class Session:
         return "it sent data the grader cannot read"
 
     def _exit_reason(self) -> str:
+        told, self._exited = self._exited, None
+        if told is not None:
+            code, sig = told.get("code"), told.get("signal")
+            if type(sig) is int and 0 < sig < 128:
+                return _describe_exit(-sig)
+            if type(code) is int:
+                return _describe_exit(code & 0xFF)
         process = self._process
         if process is not None:
-            process.join(0.5)
+            process.join(2)
             return _describe_exit(process.exitcode)
         return "it stopped"
 
