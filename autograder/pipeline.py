@@ -12,6 +12,7 @@ from typing import Iterable
 
 from .course import Course, load_course, validate_assignments
 from .engine.evaluate import ERROR, ExerciseResult, Prepared, evaluate, evaluation_order, prepare
+from .engine.seeds import student_seed
 from .engine.spec import AUTODIFF_FORBIDDEN, CreditWeights, Exercise
 from .exercises import for_assignment
 from .notebook.load import NotebookError, Program, imported_modules, load_program
@@ -19,9 +20,12 @@ from .report import Report
 from .sandbox.session import Limits, Session, warm_up
 
 
-def prepare_assignment(exercises: Iterable[Exercise], seed: int, weights: CreditWeights | None = None) -> dict[str, Prepared]:
-    """Right answers of every check, computed once per seed (trusted side); ``weights``: course.yml's split of points."""
-    return {ex.id: prepare(ex, seed=seed, weights=weights) for ex in exercises}
+def prepare_assignment(exercises: Iterable[Exercise], seed: int, weights: CreditWeights | None = None, *, graded: bool = False) -> dict[str, Prepared]:
+    """Right answers of every check, computed once per seed (trusted side); ``weights``: course.yml's split of points.
+
+    ``graded``: the hidden checks are graded ones (feedback shows none of their values).
+    """
+    return {ex.id: prepare(ex, seed=seed, weights=weights, graded=graded) for ex in exercises}
 
 
 def seal_for(exercise: Exercise) -> tuple[str, ...]:
@@ -119,8 +123,14 @@ def unreadable(exercises: Iterable[Exercise], reason: str) -> dict[str, Exercise
     return {ex.id: ExerciseResult(ex.id, ERROR, f"the notebook could not be read: {reason}") for ex in exercises}
 
 
-def check_notebook(path: str | Path, *, course: Course | None = None, assignment: str | None = None, seed: int | None = None, prepared: dict[str, Prepared] | None = None, limits: Limits | None = None) -> Report:
-    """Grade one notebook file and return its :class:`~autograder.report.Report`."""
+def check_notebook(path: str | Path, *, course: Course | None = None, assignment: str | None = None, seed: int | None = None, prepared: dict[str, Prepared] | None = None, limits: Limits | None = None,
+                   student: str | None = None) -> Report:
+    """Grade one notebook file and return its :class:`~autograder.report.Report`.
+
+    With ``student``, grade it as the graders grade that student in the batch of
+    ``seed`` (their own graded hidden cases, no hidden value in the feedback);
+    otherwise as a self-check (course.yml's practice seed unless ``seed`` is given).
+    """
     path = Path(path)
     course = course or load_course(start=path.parent, validate=False)
     try:
@@ -136,7 +146,11 @@ def check_notebook(path: str | Path, *, course: Course | None = None, assignment
     if program is None:
         results = unreadable(exercises, reason)
     else:
-        prepared = prepared or prepare_assignment(exercises, course.seed if seed is None else seed, course_weights(course, info.id))
+        if prepared is None:
+            seed = course.seed if seed is None else seed
+            if student is not None:
+                seed = student_seed(seed, student)
+            prepared = prepare_assignment(exercises, seed, course_weights(course, info.id), graded=student is not None)
         limits = limits or Limits.from_settings(course.grading)
         results = grade_program(program, prepared, limits=limits, files=course.data_files(info.id))
     report = Report(str(path), info.id)

@@ -30,6 +30,7 @@ import pytest
 
 from autograder.engine import render
 from autograder.engine.evaluate import prepare
+from autograder.engine.seeds import student_seed
 from autograder.exercises import for_assignment
 from autograder.frontends.grading import grade_class
 from autograder.frontends.grading.discover import DiscoveryError, discover, student_id_from_filename
@@ -288,11 +289,11 @@ def test_feedback_shows_status_points_and_message(graded_class):
     assert "Score: **" in text
 
 
-def _hidden_renderings(seed: int) -> set[str]:
-    """How each hidden input would look if printed (arrays of 3+ values, as feedback renders them)."""
+def _hidden_renderings(seed: int, student: str) -> set[str]:
+    """How each of ``student``'s graded hidden inputs would look if printed (arrays of 3+ values, as feedback renders them)."""
     shown = set()
     for ex in for_assignment(ASSIGNMENT):
-        for check in prepare(ex, seed=seed, visible=False).checks:
+        for check in prepare(ex, seed=student_seed(seed, student), visible=False).checks:
             for value in list(check.case.args) + list(check.case.kwargs.values()):
                 if isinstance(value, np.ndarray) and value.size >= 3:
                     shown.add(render.value(value, 400))
@@ -303,10 +304,11 @@ def _hidden_renderings(seed: int) -> set[str]:
 
 def test_no_hidden_input_reaches_reports_or_feedback(graded_class):
     _, output, _, _, _ = graded_class
-    hidden = _hidden_renderings(SEED)
-    assert len(hidden) > 10
     texts = {p.name: p.read_text() for p in list((output / "feedback").iterdir()) + list((output / "reports").iterdir())}
     for name, text in texts.items():
+        student = json.loads((output / "reports" / (name.rsplit(".", 1)[0] + ".json")).read_text())["student"]
+        hidden = _hidden_renderings(SEED, student)
+        assert len(hidden) > 10
         for rendering in hidden:
             assert rendering not in text, f"{name} shows the hidden input {rendering}"
     echo = texts["echo.md"]

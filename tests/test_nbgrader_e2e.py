@@ -193,7 +193,8 @@ def _grade_hardened(run: Run) -> None:
     for assignment_id, students in run.students.items():
         reports = run.reports.setdefault(assignment_id, {})
         for student, path in students.items():
-            reports[student] = check_notebook(path, course=course, assignment=assignment_id, seed=run.secret_seed)
+            # graded as that student: their own hidden cases of the secret seed, as both graders draw them
+            reports[student] = check_notebook(path, course=course, assignment=assignment_id, seed=run.secret_seed, student=student)
     run.seconds["hardened grading"] = time.perf_counter() - started
 
 

@@ -36,6 +36,7 @@ import pytest
 
 from autograder.engine import render
 from autograder.engine.evaluate import prepare
+from autograder.engine.seeds import student_seed
 from autograder.exercises import for_assignment
 
 from conftest import ROOT
@@ -89,7 +90,8 @@ def graded(tmp_path_factory, course):
     for assignment in ASSIGNMENTS:
         roster = build_class(course, assignment, base / assignment / "submitted")
         output = base / assignment / "hardened"
-        assert _main("grade", str(base / assignment / "submitted"), "-a", assignment, "-o", str(output), "-j", "2") == 0
+        # A fixed seed: what the pages are checked against is the same in every run, not drawn anew per clone.
+        assert _main("grade", str(base / assignment / "submitted"), "-a", assignment, "-o", str(output), "-j", "2", "--seed", "7031") == 0
         reports = {}
         for path in (output / "reports").glob("*.json"):
             data = json.loads(path.read_text())
@@ -150,16 +152,26 @@ def parse(path: Path) -> _Page:
     return page
 
 
-def _hidden_renderings(assignment: str, seed: int) -> set[str]:
-    """How each hidden input (array of 3+ values) would look if printed, as feedback renders values."""
+def _renderings(checks) -> set[str]:
     shown = set()
-    for ex in for_assignment(assignment):
-        for check in prepare(ex, seed=seed, visible=False).checks:
-            for value in list(check.case.args) + list(check.case.kwargs.values()):
-                if isinstance(value, np.ndarray) and value.size >= 3:
-                    shown.add(render.value(value, 400))
-                    shown.add(", ".join(render.value(v) for v in value.ravel()[:6].tolist()))
+    for check in checks:
+        for value in list(check.case.args) + list(check.case.kwargs.values()):
+            if isinstance(value, np.ndarray) and value.size >= 3:
+                shown.add(render.value(value, 400))
+                shown.add(", ".join(render.value(v) for v in value.ravel()[:6].tolist()))
     return {s for s in shown if len(s) >= 8}
+
+
+def _hidden_renderings(assignment: str, seed: int, students) -> set[str]:
+    """How each graded hidden input (array of 3+ values) of ``students`` would look if printed,
+    as feedback renders values, less what the visible cases show anyway (a visible `[1, 1, 1]`
+    is no hidden input, even when a random draw makes one too)."""
+    hidden, shown = set(), set()
+    for ex in for_assignment(assignment):
+        shown |= _renderings(prepare(ex, seed=seed, hidden=False).checks)
+        for student in students:
+            hidden |= _renderings(prepare(ex, seed=student_seed(seed, student), visible=False).checks)
+    return hidden - shown
 
 
 def _pages(out: dict, both: Path) -> dict[str, str]:
@@ -231,7 +243,7 @@ def test_no_hidden_input_value_anywhere(graded):
     out, both = graded
     pages = _pages(out, both)
     for assignment, info in out.items():
-        hidden = _hidden_renderings(assignment, info["seed"])
+        hidden = _hidden_renderings(assignment, info["seed"], info["reports"])
         assert len(hidden) > 10
         for name, text in pages.items():
             for rendering in hidden:

@@ -48,7 +48,12 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
 
 
-def _kind_name(x: Any) -> str:
+def _kind_name(x: Any, reveal: str = "full") -> str:
+    """What ``x`` is, with its value when short; with ``reveal="sealed"`` without any value."""
+    if reveal == "sealed" and not (x is None or isinstance(x, (Opaque, np.ndarray))):
+        if isinstance(x, (np.integer, np.floating, np.bool_)):
+            return f"a NumPy {x.dtype}"
+        return f"a {type(x).__name__}"
     if x is None:
         return "None"
     if isinstance(x, Opaque):
@@ -73,15 +78,18 @@ def compare(expected: Any, got: Any, *, returns: str = "any", tol: Tolerance = T
     ``returns`` is the exercise's contract for the top-level value (see
     :class:`~autograder.engine.spec.Exercise`).  ``reveal`` says how much of the
     right answer the message may show: ``"full"`` (worked examples: whole
-    arrays), ``"partial"`` (hidden cases: only the first differing value) or
-    ``"none"`` (answers worked on paper: nothing of the expected value).
+    arrays), ``"partial"`` (practice hidden cases: only the first differing value),
+    ``"none"`` (answers worked on paper: nothing of the expected value) or
+    ``"sealed"`` (graded hidden cases: no value at all, neither the expected one
+    nor the learner's, which may echo a hidden input; types, shapes, counts and
+    positions only).
     """
     if got is None and expected is not None:
         return Mismatch("none", f"{what} is None. A function that ends without `return` gives None.")
     if returns == "ndarray":
         if not isinstance(got, np.ndarray):
             advice = " Build the result as a NumPy array (for example with np.zeros or np.array)." if isinstance(got, (list, tuple)) else ""
-            return Mismatch("type", f"{what} should be a NumPy array (numpy.ndarray); it is {_kind_name(got)}.{advice}")
+            return Mismatch("type", f"{what} should be a NumPy array (numpy.ndarray); it is {_kind_name(got, reveal)}.{advice}")
         source = getattr(got, "source_type", "numpy.ndarray")
         if source != "numpy.ndarray":
             return Mismatch("type", f"{what} should be a plain numpy.ndarray; it is an instance of {source}. Return np.asarray(...) of it.")
@@ -92,38 +100,48 @@ def _where(path: str, what: str) -> str:
     return f"{what}{path}" if path else what
 
 
+def _wrong_scalar(here: str, got: Any, expected: Any, reveal: str) -> str:
+    if reveal == "sealed":
+        return f"{here} is not right."
+    return f"{here} is {got}; expected {expected}." if reveal != "none" else f"{here} is {got}, which is not right."
+
+
 def _compare(expected: Any, got: Any, *, tol: Tolerance, reveal: str, path: str, what: str) -> Mismatch | None:
     here = _where(path, what)
     if isinstance(expected, np.ndarray):
         return _compare_array(np.ndarray.view(expected, np.ndarray), got, tol=tol, reveal=reveal, here=here)
     if isinstance(expected, (bool, np.bool_)):
         if not isinstance(got, (bool, np.bool_)):
-            return Mismatch("type", f"{here} should be True or False; it is {_kind_name(got)}.")
+            return Mismatch("type", f"{here} should be True or False; it is {_kind_name(got, reveal)}.")
         if bool(got) != bool(expected):
-            return Mismatch("value", f"{here} is {bool(got)}; expected {bool(expected)}." if reveal != "none" else f"{here} is {bool(got)}, which is not right.")
+            return Mismatch("value", _wrong_scalar(here, bool(got), bool(expected), reveal))
         return None
     if _is_int(expected):
         if not _is_int(got):
             hint = " Sizes and counts are whole numbers: use // or int() after flooring." if isinstance(got, (float, np.floating)) else ""
-            return Mismatch("type", f"{here} should be an int; it is {_kind_name(got)}.{hint}")
+            return Mismatch("type", f"{here} should be an int; it is {_kind_name(got, reveal)}.{hint}")
         if int(got) != int(expected):
-            return Mismatch("value", f"{here} is {int(got)}; expected {int(expected)}." if reveal != "none" else f"{here} is {int(got)}, which is not right.")
+            return Mismatch("value", _wrong_scalar(here, int(got), int(expected), reveal))
         return None
     if isinstance(expected, (float, np.floating)):
         if not _is_number(got):
-            return Mismatch("type", f"{here} should be a number; it is {_kind_name(got)}.")
+            return Mismatch("type", f"{here} should be a number; it is {_kind_name(got, reveal)}.")
         try:
             close = bool(np.isclose(float(got), float(expected), rtol=tol.rtol, atol=tol.atol))
         except OverflowError:  # an int too large to be a float
             close = False
         if not close:
+            if reveal == "sealed":
+                return Mismatch("value", f"{here} is not right ({tol.describe()}).")
             shown = f"{_show(got)}; expected {_show(float(expected))} ({tol.describe()})" if reveal != "none" else f"{_show(got)}, which is not right"
             return Mismatch("value", f"{here} is {shown}.")
         return None
     if isinstance(expected, str):
         if got != expected:
+            if reveal == "sealed":
+                return Mismatch("value", f"{here} is not the right text." if isinstance(got, str) else f"{here} should be a string; it is a {type(got).__name__}.")
             shown = f"; expected {expected!r}" if reveal != "none" else ", which is not right"
-            return Mismatch("value", f"{here} is {_kind_name(got)}{shown}.")
+            return Mismatch("value", f"{here} is {_kind_name(got, reveal)}{shown}.")
         return None
     if isinstance(expected, tuple) or isinstance(expected, list):
         return _compare_sequence(expected, got, tol=tol, reveal=reveal, path=path, what=what)
@@ -131,7 +149,7 @@ def _compare(expected: Any, got: Any, *, tol: Tolerance, reveal: str, path: str,
         return _compare_dict(expected, got, tol=tol, reveal=reveal, path=path, what=what)
     if expected is None:
         if got is not None:
-            return Mismatch("type", f"{here} should be None; it is {_kind_name(got)}.")
+            return Mismatch("type", f"{here} should be None; it is {_kind_name(got, reveal)}.")
         return None
     raise TypeError(f"cannot compare against a {type(expected).__name__}")  # a declaration bug, not the learner's
 
@@ -143,7 +161,7 @@ def _compare_sequence(expected: list | tuple, got: Any, *, tol: Tolerance, revea
         return _compare_array(np.asarray(expected), got, tol=tol, reveal=reveal, here=here)
     if not isinstance(got, (list, tuple)):
         kind = "tuple" if isinstance(expected, tuple) else "list"
-        return Mismatch("type", f"{here} should be a {kind} of {len(expected)} items; it is {_kind_name(got)}.")
+        return Mismatch("type", f"{here} should be a {kind} of {len(expected)} items; it is {_kind_name(got, reveal)}.")
     if len(got) != len(expected):
         return Mismatch("shape", f"{here} has {len(got)} items; expected {len(expected)}.")
     for i, (e, g) in enumerate(zip(expected, got)):
@@ -156,7 +174,7 @@ def _compare_sequence(expected: list | tuple, got: Any, *, tol: Tolerance, revea
 def _compare_dict(expected: dict, got: Any, *, tol: Tolerance, reveal: str, path: str, what: str) -> Mismatch | None:
     here = _where(path, what)
     if not isinstance(got, dict):
-        return Mismatch("type", f"{here} should be a dict; it is {_kind_name(got)}.")
+        return Mismatch("type", f"{here} should be a dict; it is {_kind_name(got, reveal)}.")
     missing = [k for k in expected if k not in got]
     extra = [k for k in got if k not in expected]
     if missing or extra:
@@ -182,7 +200,7 @@ def _compare_array(expected: np.ndarray, got: Any, *, tol: Tolerance, reveal: st
         if got.dtype == object:
             return Mismatch("type", f"{here} holds items that are not numbers.")
     if not isinstance(got, np.ndarray):
-        return Mismatch("type", f"{here} should be an array of numbers; it is {_kind_name(got)}.")
+        return Mismatch("type", f"{here} should be an array of numbers; it is {_kind_name(got, reveal)}.")
     got = np.ndarray.view(got, np.ndarray)
     if got.shape != expected.shape:
         return Mismatch("shape", f"wrong shape: {here} has shape {render.shape(got)}, expected {render.shape(expected)}.")
@@ -211,6 +229,12 @@ def _compare_array(expected: np.ndarray, got: Any, *, tol: Tolerance, reveal: st
     count = f"{wrong} of {expected.size} values differ" if expected.size > 1 else "the value differs"
     how = "" if exact else f" ({tol.describe()})"
     lines = []
+    if reveal == "sealed":
+        at = f"; the first at index {position}" if position else ""
+        lines.append(f"{count}{at} (graded hidden checks show no values).")
+        if np.isnan(got.astype(np.float64, copy=False)).any() if got.dtype.kind == "f" else False:
+            lines.append("Your result contains NaN (not a number): look for 0/0, inf - inf or an uninitialised array (np.empty).")
+        return Mismatch("value", f"{here} has the wrong values.\n" + "\n".join("    " + line for line in lines))
     if render.is_large(expected) or render.is_large(got):
         # Too many values to read: shape, dtype and a window around the first difference.
         # Hidden cases show the learner's own values only (and the expected one at the first difference).

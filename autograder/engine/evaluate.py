@@ -111,12 +111,17 @@ class Prepared:
     Batch grading prepares each exercise once and evaluates every submission
     against it; wrong-implementation outputs are cached here as they are needed.
     ``weights`` splits the exercise's points over kinds of check.
+    ``graded``: the hidden checks are the graded ones (the instructor's
+    secret seed), so feedback on them shows no value of theirs: neither the
+    expected one nor the learner's own result (a function that returns its
+    input would hand the input back), nor the learner's exception message.
     """
 
     exercise: Exercise
     checks: list[Check]
     seed: int
     weights: dict[str, float] = field(default_factory=dict)
+    graded: bool = False
     _wrong: dict[tuple[int, str], Any] = field(default_factory=dict)
     _bad_input_only: dict[str, bool] = field(default_factory=dict)
 
@@ -162,8 +167,11 @@ def case_rng(seed: int, exercise_id: str) -> np.random.Generator:
     return np.random.default_rng([seed & 0xFFFFFFFF, zlib.crc32(exercise_id.encode())])
 
 
-def prepare(ex: Exercise, *, seed: int, visible: bool = True, hidden: bool = True, weights: CreditWeights | Mapping[str, float] | None = None) -> Prepared:
+def prepare(ex: Exercise, *, seed: int, visible: bool = True, hidden: bool = True, weights: CreditWeights | Mapping[str, float] | None = None,
+            graded: bool = False) -> Prepared:
     """Collect the checks of ``ex`` and compute their right answers.
+
+    ``graded``: the hidden checks are graded ones, whose values feedback keeps to itself (see :class:`Prepared`).
 
     ``weights``: course.yml's :class:`~autograder.engine.spec.CreditWeights`
     (or the resolved weights of this exercise); the engine's defaults and the
@@ -190,7 +198,7 @@ def prepare(ex: Exercise, *, seed: int, visible: bool = True, hidden: bool = Tru
         resolved = resolve_weights(ex, weights)
     else:
         resolved = dict(weights)
-    return Prepared(ex, checks, seed, resolved)
+    return Prepared(ex, checks, seed, resolved, graded=graded)
 
 
 def evaluation_order(prepared: Mapping[str, Prepared]) -> list[str]:
@@ -428,7 +436,7 @@ def _judge_all(prepared: Prepared, outcomes: list[Outcome], extra: dict[str, Any
             container.append(failure)
             failure = None
         if failure is None and ex.check_modifies_input:
-            changed = _modified(check.case, outcome, names)
+            changed = _modified(check.case, outcome, names, sealed=check.hidden and prepared.graded)
             if changed:
                 failure = _Failure(index, FAILED, f"{call_text}: {changed}", category="modifies-input", kind=check.kind)
         if failure is None:
@@ -542,6 +550,7 @@ def summary(breakdown: Mapping[str, Mapping[str, int]], *, container: bool = Fal
 def _judge(prepared: Prepared, index: int, check: Check, outcome: Outcome, call_text: str, extra: dict[str, Any]) -> _Failure | None:
     ex = prepared.exercise
     case = check.case
+    sealed = check.hidden and prepared.graded  # a graded hidden check: no value of its own is shown
     if isinstance(case, ErrorCase):
         wanted = " or ".join(case.raises)
         if outcome.raised is None:
@@ -560,12 +569,15 @@ def _judge(prepared: Prepared, index: int, check: Check, outcome: Outcome, call_
         if any(isinstance(a, (list, tuple)) for a in case.args) and "'list'" in outcome.raised.message and outcome.raised.is_a(["AttributeError", "TypeError"]):
             hint = (f" {ex.function_name} was given plain Python lists, which the exercise accepts as well as arrays: "
                     "convert the inputs with np.asarray(...) at the start of your function.")
-        return _Failure(index, ERROR, f"{call_text} raised {outcome.raised.describe()}.{hint}", category="raised")
+        shown = outcome.raised.describe(message=not sealed)
+        return _Failure(index, ERROR, f"{call_text} raised {shown}.{hint}", category="raised")
     got = ex.observe(case, outcome) if ex.observe is not None else outcome.value
     if case.judge is not None:
         problem = case.judge(got, **extra) if extra else case.judge(got)
+        if problem and sealed:
+            problem = "the result does not pass this graded check (its values are not shown in graded feedback)."
         return _Failure(index, FAILED, f"{call_text}: {problem}", None, got, category="judge") if problem else None
-    reveal = "full" if check.kind == "visible" else "partial"
+    reveal = "full" if check.kind == "visible" else ("sealed" if sealed else "partial")
     mismatch = compare(check.expected, got, returns=ex.returns, tol=ex.tolerance, reveal=reveal)
     if mismatch is None:
         return None
@@ -849,8 +861,8 @@ def _blame_dependencies(prepared: Prepared, result: ExerciseResult, cells, earli
     return ExerciseResult(ex.id, result.status, feedback, None, result.checks_passed, result.checks_total, result.fraction, result.breakdown)
 
 
-def _modified(case: Case | ErrorCase, outcome: Outcome, names: tuple[str, ...]) -> str:
-    """Which argument the call changed in place, and where (empty when none)."""
+def _modified(case: Case | ErrorCase, outcome: Outcome, names: tuple[str, ...], sealed: bool = False) -> str:
+    """Which argument the call changed in place, and where (empty when none); ``sealed``: not where (a graded hidden input)."""
     if outcome.args_after is None:
         return ""
     for i, (before, after) in enumerate(zip(case.args, outcome.args_after)):
@@ -866,6 +878,8 @@ def _modified(case: Case | ErrorCase, outcome: Outcome, names: tuple[str, ...]) 
                 before = numeric
             mismatch = compare(before, after, returns="any", tol=_EXACT, reveal="partial", what=label)
             if mismatch is not None:
+                if sealed:
+                    return f"the call changed {label} in place"
                 where = mismatch.detail.splitlines()[-1].strip().replace("expected", "was").replace("got", "is now")
                 return f"the call changed {label} in place ({where})"
     return ""

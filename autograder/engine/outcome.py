@@ -69,8 +69,9 @@ class Raised:
     def is_a(self, names: Sequence[str]) -> bool:
         return any(n in self.lineage for n in names)
 
-    def describe(self) -> str:
-        text = f"{self.type_name}: {self.message}" if self.message else self.type_name
+    def describe(self, message: bool = True) -> str:
+        """``ValueError: bad size (line 3)``; without ``message`` only the type and where."""
+        text = f"{self.type_name}: {self.message}" if self.message and message else self.type_name
         return f"{text} ({self.where})" if self.where else text
 
 

@@ -12,7 +12,7 @@ from .discover import Submission, discover
 from .gradebook import feedback_markdown, gradebook_csv
 from .late import Lateness, lateness, policy_for
 from .store import GRADER_ATTEMPTS, Store, atomic_write, safe_name
-from .work import make_task, prepared_for
+from .work import make_task
 
 RETRY_PHRASE = "it will be graded again on the next run."
 
@@ -136,7 +136,6 @@ def grade_class(submissions, assignment: str, output, *, course: Course | None =
             if scheduler is None:
                 from .run_local import run_local
 
-                prepared_for(assignment, batch_seed, weights)  # once, before the threads start
                 warm_up()
                 run_local(tasks, workers=n, on_result=on_result, progress=progress)
             else:

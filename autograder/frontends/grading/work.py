@@ -14,11 +14,13 @@ import json
 import os
 import tempfile
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 from ...pipeline import grade_program, prepare_assignment, unreadable
 from ...engine.evaluate import ERROR, Prepared
+from ...engine.seeds import student_seed
 from ...engine.spec import CreditWeights
 from ...exercises import for_assignment
 from ...notebook.files import UnsafeFile, read_regular
@@ -26,30 +28,45 @@ from ...notebook.load import NotebookError, extract_program, read_notebook
 from ...report import Report
 from ...sandbox.session import Limits, Session
 
-_PREPARED: dict[tuple[str, int, str], dict[str, Prepared]] = {}  # (assignment, seed, weights as JSON)
+_PREPARED: "OrderedDict[tuple, dict[str, Prepared]]" = OrderedDict()  # (assignment, seed, weights as JSON, graded)
 _PREPARED_LOCK = threading.Lock()
+#: prepared seeds kept per process: a batch's submissions each have their own seed,
+#: so only the few being graded at once are worth keeping.
+_PREPARED_KEPT = 16
 
 
 class Cancelled(Exception):
     """The batch was interrupted while this submission was being graded."""
 
 
-def prepared_for(assignment: str, seed: int, weights: dict | None = None) -> dict[str, Prepared]:
+def prepared_for(assignment: str, seed: int, weights: dict | None = None, *, student: str | None = None) -> dict[str, Prepared]:
     """Right answers of ``assignment``'s checks for ``seed``, computed once per process.
 
     ``weights`` is course.yml's ``grading.weights`` as written (plain data, so
-    that a task can carry it to a Dask worker).
+    that a task can carry it to a Dask worker).  With ``student``, these are
+    the *graded* checks of that student: hidden cases drawn from the batch's
+    ``seed`` and the student's id (:func:`~autograder.engine.seeds.student_seed`),
+    whose values graded feedback never shows.
     """
-    key = (assignment, seed, json.dumps(weights, sort_keys=True, default=str))
+    graded = student is not None
+    if graded:
+        seed = student_seed(seed, student)
+    key = (assignment, seed, json.dumps(weights, sort_keys=True, default=str), graded)
     with _PREPARED_LOCK:
-        if key not in _PREPARED:
-            exercises = for_assignment(assignment)
-            known = {ex.id: ex for ex in exercises}
-            plain = weights
-            if isinstance(plain, dict) and isinstance(plain.get("exercises"), dict):
-                plain = {**plain, "exercises": {k: v for k, v in plain["exercises"].items() if k in known}}
-            _PREPARED[key] = prepare_assignment(exercises, seed, CreditWeights.parse(plain, "grading.weights", known=known))
-        return _PREPARED[key]
+        if key in _PREPARED:
+            _PREPARED.move_to_end(key)
+            return _PREPARED[key]
+    exercises = for_assignment(assignment)
+    known = {ex.id: ex for ex in exercises}
+    plain = weights
+    if isinstance(plain, dict) and isinstance(plain.get("exercises"), dict):
+        plain = {**plain, "exercises": {k: v for k, v in plain["exercises"].items() if k in known}}
+    prepared = prepare_assignment(exercises, seed, CreditWeights.parse(plain, "grading.weights", known=known), graded=graded)
+    with _PREPARED_LOCK:
+        prepared = _PREPARED.setdefault(key, prepared)
+        while len(_PREPARED) > _PREPARED_KEPT:
+            _PREPARED.popitem(last=False)
+        return prepared
 
 
 def make_task(submission, *, assignment: str, seed: int, points: dict[str, float], limits: Limits, files: dict[str, bytes], ship_notebook: bool = False, weights: dict | None = None) -> dict:
@@ -128,7 +145,7 @@ def _grader_failed(exercise_id: str, reason: str):
 
 def _run(task: dict, exercises, batch) -> dict:
     limits = Limits(**task["limits"])
-    prepared = prepared_for(task["assignment"], int(task["seed"]), task.get("weights"))
+    prepared = prepared_for(task["assignment"], int(task["seed"]), task.get("weights"), student=task["student"])
     content = task.get("content")
     if content is None:
         return _grade_path(Path(task["path"]), exercises, prepared, limits, task["files"], batch, task.get("base"))
