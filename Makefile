@@ -22,8 +22,10 @@ install-test: $(BIN)/pip
 demo: install
 	$(BIN)/autograder demo
 
+# One worker per core; a test file stays on one worker, so that its module fixtures
+# (a fresh clone, an nbgrader course, running kernels) are built once.
 test: install-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
