@@ -18,6 +18,8 @@ c.Execute.timeout = 120  # seconds per cell: course.yml grading.submission_timeo
 c.Execute.interrupt_on_timeout = True
 c.Autograde.sanitize_preprocessors = ['autograder.frontends.nbgrader.submitted.RestoreCellMetadata', 'nbgrader.preprocessors.ClearOutput', 'nbgrader.preprocessors.DeduplicateIds', 'nbgrader.preprocessors.OverwriteKernelspec', 'nbgrader.preprocessors.OverwriteCells', 'nbgrader.preprocessors.CheckCellMetadata']  # nbgrader's list after the instructor's cell metadata is restored: no learner's notebook stops the run
 c.Autograde.autograde_preprocessors = ['autograder.frontends.nbgrader.autograde.SandboxGrade', 'nbgrader.preprocessors.IgnorePattern', 'nbconvert.preprocessors.ClearMetadataPreprocessor', 'nbgrader.preprocessors.LimitOutput', 'nbgrader.preprocessors.SaveAutoGrades', 'nbgrader.preprocessors.AssignLatePenalties', 'nbgrader.preprocessors.CheckCellMetadata']  # nbgrader's list with Execute replaced: grading runs in autograder's sandbox, never in the learner's kernel
+c.GenerateFeedback.preprocessors = ['nbgrader.preprocessors.GetGrades', 'nbconvert.preprocessors.CSSHTMLHeaderPreprocessor', 'autograder.frontends.nbgrader.feedback.SanitizeFeedback']  # nbgrader's list, then the learner's raw cells and outputs made inert
+c.GenerateFeedback.exporter_class = 'autograder.frontends.nbgrader.feedback.FeedbackExporter'  # feedback pages: Markdown sanitized, no script runs (Content-Security-Policy)
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, 'gradebook.db')
 c.Exchange.root = os.path.join(c.CourseDirectory.root, 'exchange')  # nbgrader release_assignment / collect, inside the course folder
 

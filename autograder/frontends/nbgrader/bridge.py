@@ -59,6 +59,15 @@ SANITIZE_PREPROCESSORS = [
     "nbgrader.preprocessors.OverwriteCells",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+#: nbgrader 0.9's GenerateFeedback.preprocessors, then the learner's raw cells and outputs made
+#: inert (autograder.frontends.nbgrader.feedback), rendered by an exporter that sanitizes
+#: Markdown and puts a Content-Security-Policy in the page.
+FEEDBACK_PREPROCESSORS = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "autograder.frontends.nbgrader.feedback.SanitizeFeedback",
+]
+FEEDBACK_EXPORTER = "autograder.frontends.nbgrader.feedback.FeedbackExporter"
 
 
 
@@ -105,6 +114,10 @@ def _settings(course: Course) -> list[tuple[str, str, Any, str]]:
          "nbgrader's list after the instructor's cell metadata is restored: no learner's notebook stops the run"),
         ("Autograde", "autograde_preprocessors", AUTOGRADE_PREPROCESSORS,
          "nbgrader's list with Execute replaced: grading runs in autograder's sandbox, never in the learner's kernel"),
+        ("GenerateFeedback", "preprocessors", FEEDBACK_PREPROCESSORS,
+         "nbgrader's list, then the learner's raw cells and outputs made inert"),
+        ("GenerateFeedback", "exporter_class", FEEDBACK_EXPORTER,
+         "feedback pages: Markdown sanitized, no script runs (Content-Security-Policy)"),
         *late_penalty_settings(course),  # course.yml late: the same penalties as autograder grade (none when unset)
     ]
 
