@@ -32,13 +32,13 @@ LIBRARIES = (
     "numpy.testing", "scipy", "scipy.signal", "scipy.ndimage", "scipy.linalg", "scipy.fft", "scipy.stats",
     "PIL", "PIL.Image", "PIL.ImageFilter", "PIL.PngImagePlugin", "PIL.JpegImagePlugin", "PIL.ImageOps",
     "PIL.ImageDraw", "PIL.ImageChops", "PIL.ImageMath", "PIL.ImageStat", "PIL.ImageEnhance",
-    "matplotlib", "matplotlib.pyplot",
+    "matplotlib", "matplotlib.pyplot", "matplotlib.backends.backend_agg",
 )
 FULL = BASE + LIBRARIES
 #: a notebook importing one of these (top-level package) gets the rest of its family loaded too
 _FAMILIES = {"scipy": ("scipy.signal", "scipy.ndimage", "scipy.linalg", "scipy.fft", "scipy.stats"),
              "PIL": tuple(n for n in LIBRARIES if n.startswith("PIL")),
-             "matplotlib": ("matplotlib", "matplotlib.pyplot")}
+             "matplotlib": ("matplotlib", "matplotlib.pyplot", "matplotlib.backends.backend_agg")}
 
 
 def environment() -> None:
@@ -64,9 +64,15 @@ def for_imports(modules) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for n in wanted if not n.startswith("autograder")))
 
 
-def load(names, *, draw: bool = False) -> None:
-    """Import ``names`` (those that exist), then warm Pillow and Matplotlib if loaded
-    (``draw``: draw a figure too, for a long-lived server whose children will plot)."""
+def load(names, *, draw: bool = True) -> None:
+    """Import ``names`` (those that exist), then warm Pillow and Matplotlib if loaded.
+
+    ``draw``: draw a figure once, so that what Matplotlib imports only when it
+    first draws (its Agg backend, fonts) is loaded too: a sealed server refuses
+    fresh imports, and a child running as another user may be unable to read a
+    Python under /root, so a course cell that plots would fail there, and the
+    learner be told about a cell they never wrote (about 0.15 s per server).
+    """
     import sys
 
     environment()
