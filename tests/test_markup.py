@@ -9,7 +9,7 @@ feedback pages) or the learner's own.
 
 ``autograder grade`` (the command, the real sandbox) grades a class in
 nbgrader's layout whose ids, timestamp and exception messages carry markup,
-next to an honest student.  Its Markdown files (``feedback/STUDENT.md``,
+next to an honest student, and an LMS download whose file name does.  Its Markdown files (``feedback/STUDENT.md``,
 ``report/summary.md``) are rendered by two real Markdown renderers, a
 CommonMark one (markdown-it-py, raw HTML on, as GitHub and JupyterLab allow
 it) and Jupyter's own (nbconvert's ``markdown2html``): no element holds an
@@ -65,6 +65,7 @@ IMG_ID = "<img src=x onerror=alert(1)>"
 LINK_ID = "[click](javascript:alert(2))"
 SCRIPT_ID = "<script>alert(3)<svg onload=alert(3)>"  # no closing tag: a folder name holds no "/"
 STAMP = "<img src=x onerror=alert(4)>"
+LMS_ID = "<b onmouseover=alert(8)>[y](javascript:alert(9))"
 MESSAGE = "<script>alert(5)</script> [x](javascript:alert(6)) ![i](javascript:alert(7)) </pre> ``` &lt;b&gt;"
 RAISER = f"def conv1d(x, h):\n    raise ValueError({MESSAGE!r})\n"
 
@@ -221,6 +222,16 @@ def graded(tmp_path_factory, course):
     return root / "class" / "out", root / "alone" / "out"
 
 
+@pytest.fixture(scope="module")
+def lms(tmp_path_factory, course):
+    """An LMS download: the student id is the file name."""
+    download = tmp_path_factory.mktemp("markup-lms") / "download"
+    download.mkdir()
+    planted_notebook(solution_path(course, ASSIGNMENT), download / f"{LMS_ID}.ipynb", {})
+    _grade(download, download.parent / "out")
+    return download.parent / "out"
+
+
 def _feedback(output: Path, student: str) -> Path:
     return output / "feedback" / f"{safe_name(student)}.md"
 
@@ -250,6 +261,19 @@ def test_feedback_markdown_is_inert_and_shows_the_text(graded, student):
         if student == "raiser":
             assert "<script>alert(5)</script> [x](javascript:alert(6))" in shown, (renderer, shown)
             assert "&lt;b&gt;" in shown  # the learner's own entity text, not decoded into a tag
+
+
+def test_an_lms_file_name_is_inert(lms):
+    markdown = _feedback(lms, LMS_ID).read_text(encoding="utf-8")
+    summary = (lms / "report" / "summary.md").read_text(encoding="utf-8")
+    for renderer, page in renderings(markdown).items():
+        assert dangers(page) == [], (renderer, page)
+        assert not [t for t, _ in Elements(page).content if t in ("a", "b", "img")], (renderer, page)
+        assert f"Student: {LMS_ID}" in "".join(Elements(page).text)
+    for renderer, page in renderings(summary).items():
+        assert dangers(page) == [], (renderer, page)
+    for page in [*(lms / "feedback").glob("*.html"), lms / "report" / "index.html"]:
+        assert dangers(page.read_text(encoding="utf-8")) == [] and policy_first(page.read_text(encoding="utf-8")), page
 
 
 def test_summary_markdown_is_inert(graded):
