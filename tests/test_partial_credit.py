@@ -116,12 +116,19 @@ def _course_with(course, tmp_path: Path, weights) -> object:
 
 def test_course_yml_weights_change_the_points(course, tmp_path):
     notebook = planted_notebook(solution_path(course, "04-shapes"), tmp_path / "nb" / "shapes.ipynb", {"conv_output_size": SIZE_WITHOUT_RULES})
+    # Right on every value, no rule of bad input: the rules floor keeps 80 % however heavy the errors are...
     errors_heavy = _course_with(course, tmp_path / "a", {"errors": 0.5, "exercises": {"conv_params": {"hidden": 2}}})
     entry = {e.id: e for e in check_notebook(notebook, course=errors_heavy, assignment="04-shapes", limits=FAST).exercises}["conv_output_size"]
+    assert entry.score == entry.max_score * 0.8
+    # ...unless course.yml lowers the floor: then the weights alone decide
+    no_floor = _course_with(course, tmp_path / "a2", {"errors": 0.5, "rules_floor": 0, "exercises": {"conv_params": {"hidden": 2}}})
+    entry = {e.id: e for e in check_notebook(notebook, course=no_floor, assignment="04-shapes", limits=FAST).exercises}["conv_output_size"]
     assert entry.score == math.floor(entry.max_score * 0.8 / 1.3 * 100) / 100  # (0.4 + 0.4) / (0.4 + 0.4 + 0.5) of the points
-    override = _course_with(course, tmp_path / "b", {"exercises": {"conv_output_size": {"examples": 1, "hidden": 1, "errors": 2}}})
+    override = _course_with(course, tmp_path / "b", {"exercises": {"conv_output_size": {"examples": 1, "hidden": 1, "errors": 2, "rules_floor": 0.25}}})
     entry = {e.id: e for e in check_notebook(notebook, course=override, assignment="04-shapes", limits=FAST).exercises}["conv_output_size"]
-    assert entry.score == entry.max_score / 2  # (1 + 1 + 0) / 4
+    assert entry.score == entry.max_score / 2  # (1 + 1 + 0) / 4, above this exercise's floor
+    with pytest.raises(CourseError, match=r"grading\.weights\.whole_property should be a share of the points between 0 and 1"):
+        _course_with(course, tmp_path / "e", {"whole_property": 1.5})
     with pytest.raises(CourseError, match=r"course\.yml: grading\.weights: unknown kind of check 'hiden'"):
         _course_with(course, tmp_path / "c", {"hiden": 1})  # refused when course.yml is read
     with pytest.raises(CourseError, match=r"grading\.weights\.exercises: no exercise 'conv_output_sizes'"):

@@ -28,10 +28,11 @@ import numpy as np
 from . import render
 from .codec import roundtrip
 from .compare import Mismatch, compare
+from .credit import _evidence, case_properties, credit, whole_properties_failed, whole_sentence
 from .forbidden import parse_cells, static_findings
 from .outcome import Call, Caller, NameInfo, Outcome, WorkPath
 from .spec import FORBIDDEN_HINT, FORBIDDEN_HINTS, UNSET, Case, CreditWeights, ErrorCase, Exercise, InputFile, resolve_weights
-from ..notebook.syntax import parse as parse_python
+from ..notebook.syntax import tree_of
 
 PASSED, FAILED, ERROR, TIMEOUT, MISSING, FORBIDDEN, NOT_IMPLEMENTED = (
     "passed", "failed", "error", "timeout", "missing", "forbidden", "not-implemented",
@@ -451,11 +452,22 @@ def _judge_all(prepared: Prepared, outcomes: list[Outcome], extra: dict[str, Any
         failures.append(rule)
         errors = breakdown.setdefault("errors", {"passed": 0, "total": 0})
         errors["total"] += 1  # the rule "return what the exercise asks for", broken
-    fraction = credit(breakdown, prepared.weights)
+    whole = _whole_properties(prepared, passed, names)
+    fraction = credit(breakdown, prepared.weights, whole=[prop for prop, _ in whole])
     total, done = len(checks), sum(passed)
     if not failures:
         return ExerciseResult(ex.id, PASSED, _passed_summary(prepared), None, total, total, 1.0, breakdown)
-    return _diagnose(prepared, failures, breakdown, fraction, done, total, not_run=len(checks) - len(outcomes))
+    return _diagnose(prepared, failures, breakdown, fraction, done, total, not_run=len(checks) - len(outcomes), whole=whole)
+
+
+def _whole_properties(prepared: Prepared, passed: list[bool], names: tuple[str, ...]) -> list[tuple[str, int]]:
+    """The properties of valid input on which every hidden check failed (see :mod:`.credit`)."""
+    props, oks = [], []
+    for check, ok in zip(prepared.checks, passed):
+        if check.kind == "hidden" and isinstance(check.case, Case) and check.case.judge is None:
+            props.append(case_properties(check.case.args, check.case.kwargs, names))
+            oks.append(ok)
+    return whole_properties_failed(props, oks)
 
 
 def _breakdown(prepared: Prepared, passed: list[bool]) -> dict[str, dict[str, int]]:
@@ -467,38 +479,6 @@ def _breakdown(prepared: Prepared, passed: list[bool]) -> dict[str, dict[str, in
     if prepared.exercise.forbidden:
         breakdown["by_hand"] = {"passed": 1, "total": 1}
     return breakdown
-
-
-def credit(breakdown: Mapping[str, Mapping[str, int]], weights: Mapping[str, float]) -> float:
-    """The fraction of an exercise's points that ``breakdown`` earns under ``weights``.
-
-    Each kind with checks earns its weight times the share of its checks that
-    passed; kinds without checks drop out and the others share their weight.
-    With every weight of the kinds present at 0, all checks count alike.
-
-    Points need evidence that cannot be copied: the worked examples' answers
-    are in the notebook, and a function that only raises "rejects" every bad
-    input.  So when hidden checks are graded, nothing counts until one of them
-    passes; without them, nothing counts until a worked example passes.
-    """
-    present = {k: v for k, v in breakdown.items() if v.get("total", 0) > 0}
-    if not present:
-        return 0.0
-    if not _evidence(present):
-        return 0.0
-    weighted = {k: float(weights.get(k, 0.0)) for k in present if float(weights.get(k, 0.0)) > 0}
-    if not weighted:
-        counted = {k: v for k, v in present.items() if k != "by_hand"} or present
-        return sum(v["passed"] for v in counted.values()) / sum(v["total"] for v in counted.values())
-    return sum(w * present[k]["passed"] / present[k]["total"] for k, w in weighted.items()) / sum(weighted.values())
-
-
-def _evidence(present: Mapping[str, Mapping[str, int]]) -> bool:
-    """Some check passed that could not be passed by copying answers or by raising on everything."""
-    for kind in ("hidden", "examples", "values"):
-        if kind in present:
-            return present[kind]["passed"] > 0
-    return True
 
 
 def _passed_summary(prepared: Prepared) -> str:
@@ -715,7 +695,8 @@ def _best_misconception(prepared: Prepared, candidates: list[_Failure]):
     return best, explained_best
 
 
-def _diagnose(prepared: Prepared, failures: list[_Failure], breakdown: dict, fraction: float, done: int, total: int, *, not_run: int) -> ExerciseResult:
+def _diagnose(prepared: Prepared, failures: list[_Failure], breakdown: dict, fraction: float, done: int, total: int, *, not_run: int,
+              whole: Sequence[tuple[str, int]] = ()) -> ExerciseResult:
     ex = prepared.exercise
     failures = sorted(failures, key=_Failure.order)
     blocks: dict[str, list[_Failure]] = {}
@@ -756,6 +737,9 @@ def _diagnose(prepared: Prepared, failures: list[_Failure], breakdown: dict, fra
     if head == "stop":
         status = TIMEOUT if blocks[head][0].category == "timeout" else ERROR
     lead = summary(breakdown, container=any(f.mismatch is not None and f.mismatch.kind == "container" for f in failures))
+    capped = whole_sentence(whole, prepared.weights)
+    if capped:
+        lead = f"{lead} {capped}" if lead else capped
     feedback = "\n".join(([lead] if lead else []) + texts)
     return ExerciseResult(ex.id, status, feedback, named, done, total, fraction, breakdown)
 
@@ -1019,10 +1003,9 @@ def computed_answers(sources: Sequence[tuple[int | None, str]], names: Sequence[
     each with the statement that binds it.  Names bound nowhere (sources unavailable) are not judged."""
     last: dict[str, tuple[bool, str]] = {}
     wanted = set(names)
-    for _, source in sources:
-        try:
-            tree = parse_python(source)
-        except (SyntaxError, ValueError):
+    for item in sources:
+        source, tree = item[1], tree_of(item)  # the tree the notebook reader kept, when it did
+        if tree is None:
             continue
         for node in _top_level(tree.body):
             for name, literal in _bindings(node, wanted):

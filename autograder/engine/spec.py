@@ -53,6 +53,8 @@ CREDIT_KINDS = ("examples", "hidden", "errors", "by_hand")
 #: scores 0 for the exercise) and earns nothing by itself unless a course
 #: gives it a weight.
 DEFAULT_WEIGHTS = {"examples": 0.4, "hidden": 0.4, "errors": 0.2, "by_hand": 0.0}
+#: the limits of :mod:`autograder.engine.credit`, set beside the weights in course.yml
+CREDIT_LIMITS = ("whole_property", "rules_floor")
 
 
 class _Unset:
@@ -217,8 +219,14 @@ def _weight_mapping(value: Any, where: str, error: type[Exception]) -> dict[str,
         raise error(f"{where} should map kinds of check ({', '.join(CREDIT_KINDS)}) to weights, not {value!r}")
     out = {}
     for kind, weight in value.items():
+        if kind in CREDIT_LIMITS:
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= 1:
+                raise error(f"{where}.{kind} should be a share of the points between 0 and 1, not {weight!r}")
+            out[str(kind)] = float(weight)
+            continue
         if kind not in CREDIT_KINDS:
-            raise error(f"{where}: unknown kind of check {kind!r}; the kinds are {', '.join(CREDIT_KINDS)}")
+            raise error(f"{where}: unknown kind of check {kind!r}; the kinds are {', '.join(CREDIT_KINDS)} "
+                        f"(and the limits {', '.join(CREDIT_LIMITS)})")
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0 or weight == float("inf"):
             raise error(f"{where}.{kind} should be a number >= 0, not {weight!r}")
         out[str(kind)] = float(weight)
