@@ -12,13 +12,15 @@ every attack):
   instructor's solution; a notebook hard-linked to bo's; data files that are
   symbolic links to the course's ``secret_seed`` and to ``/etc/passwd`` (one in
   a subfolder) and a hard link to ``secret_seed``; a ``timestamp.txt`` that is
-  a symbolic link to ``secret_seed``;
+  a symbolic link to ``secret_seed``, beside a data file that is a named pipe;
 - cell metadata: a copy-pasted check cell (the same grade id twice), a cell
   with a grade id the gradebook does not know and one whose nbgrader metadata
   is empty (an outdated schema to nbgrader), an answer cell flagged ``grade:
   true, points: 1000``, the by-hand answer cell flagged as a test cell (which
   ``autograder grade`` then does not run: 9 of 10);
-- a notebook that is not JSON.
+- a notebook that is not JSON, one that is a named pipe, one in a folder that
+  is a link to ada's; a check cell whose source is a number (nbgrader's
+  sanitize steps fail on it); a ``timestamp.txt`` that is not a date.
 
 Asserted: the run finishes (status 0) and grades every student; each
 student's scores in nbgrader's gradebook and export equal ``autograder
@@ -63,9 +65,16 @@ NOTEBOOK = "conv1d.ipynb"
 NBGRADER = [sys.executable, "-m", "nbgrader"]
 PASSWD = b"root:x:0:0"
 HONEST = ("ada", "bo", "zed")
-LINKED = ("peer-link", "solution-link")
+#: student -> what every check cell's verdict says
+LINKED = {
+    "peer-link": f"peer-link/{ASSIGNMENT}/{NOTEBOOK} is a symbolic link",
+    "solution-link": f"solution-link/{ASSIGNMENT}/{NOTEBOOK} is a symbolic link",
+    "folder-link": f"the folder folder-link/{ASSIGNMENT} is a symbolic link",
+    "pipe": f"pipe/{ASSIGNMENT}/{NOTEBOOK} is not a regular file (it is a named pipe)",
+}
 #: students whose notebook is graded, however odd what it carries
-GRADED = (*HONEST, "hard-link", "data-links", "stamp-link", "twice-check", "unknown-id", "reflag-answer", "reflag-test")
+GRADED = (*HONEST, "hard-link", "data-links", "stamp-link", "stamp-text", "twice-check", "unknown-id", "reflag-answer", "reflag-test",
+          "odd-cell")
 EXERCISES = ("by_hand_full", "conv1d", "conv1d_mode", "output_length")
 MARKER = "# ada's own work, 5e0b"
 
@@ -115,6 +124,11 @@ def _reflag_as_test(nb):
     _cell(nb, "by_hand_full").metadata["nbgrader"].update(grade=True, solution=False, points=1000)
 
 
+def _odd_cell(nb):
+    """A check cell whose source is a number: nbgrader's OverwriteCells fails on it (its checksum)."""
+    _cell(nb, "check_output_length").source = 12345
+
+
 def make_course(root: Path, course, *, students: tuple[str, ...] | None = None) -> Path:
     """The course in ``root`` with the class in submitted/ (every student, or ``students`` only)."""
     a = course.assignment(ASSIGNMENT)
@@ -144,6 +158,11 @@ def make_course(root: Path, course, *, students: tuple[str, ...] | None = None) 
         os.symlink(root / "submitted" / "ada" / ASSIGNMENT / NOTEBOOK, path)
     if (path := place("solution-link")) is not None:
         os.symlink(root / bridge.SOURCE_DIRECTORY / ASSIGNMENT / NOTEBOOK, path)
+    if (path := place("folder-link")) is not None:
+        path.parent.rmdir()
+        os.symlink(root / "submitted" / "ada" / ASSIGNMENT, path.parent)
+    if (path := place("pipe")) is not None:
+        os.mkfifo(path)
     if (path := place("hard-link")) is not None:
         os.link(root / "submitted" / "bo" / ASSIGNMENT / NOTEBOOK, path)
     if (path := place("data-links")) is not None:
@@ -157,8 +176,12 @@ def make_course(root: Path, course, *, students: tuple[str, ...] | None = None) 
     if (path := place("stamp-link")) is not None:
         bridge.answered_notebook(released, path, answers)
         os.symlink(root / "secret_seed", path.parent / "timestamp.txt")
+        os.mkfifo(path.parent / "pipe.txt")  # nbgrader's shutil.copy fails on it
+    if (path := place("stamp-text")) is not None:  # nbgrader alone fails this student (CourseDirectory.fail does not exist)
+        bridge.answered_notebook(released, path, answers)
+        (path.parent / "timestamp.txt").write_text("handed in on Monday\n", encoding="utf-8")
     for student, change in (("twice-check", _duplicate_check), ("unknown-id", _unknown_ids),
-                            ("reflag-answer", _reflag_answer), ("reflag-test", _reflag_as_test)):
+                            ("reflag-answer", _reflag_answer), ("reflag-test", _reflag_as_test), ("odd-cell", _odd_cell)):
         if (path := place(student)) is not None:
             _edited(released, path, answers, change)
     if (path := place("not-json")) is not None:
@@ -263,7 +286,7 @@ def test_every_student_scores_what_autograder_grade_gives(graded, course):
         assert exported[student] == 0.0, student
 
 
-@pytest.mark.parametrize("student", LINKED)
+@pytest.mark.parametrize("student", sorted(LINKED))
 def test_a_linked_notebook_scores_nothing_with_the_reason_in_every_check_cell(graded, student):
     from nbgrader.utils import determine_grade
 
@@ -273,13 +296,13 @@ def test_a_linked_notebook_scores_nothing_with_the_reason_in_every_check_cell(gr
     for grade_id, cell in cells.items():
         assert determine_grade(cell)[0] == 0, (grade_id, cell.outputs)
         shown = json.dumps([dict(o) for o in cell.outputs])
-        assert f"{student}/{ASSIGNMENT}/{NOTEBOOK} is a symbolic link" in shown and "never follows links" in shown, shown
+        assert LINKED[student] in shown and "submit" in shown, shown
         assert "Traceback" not in shown
     page = (c.root / "feedback" / student / ASSIGNMENT / "conv1d.html").read_text(encoding="utf-8")
-    assert "is a symbolic link" in page
+    assert LINKED[student].split(" is ")[-1] in page
 
 
-@pytest.mark.parametrize("student", LINKED)
+@pytest.mark.parametrize("student", sorted(LINKED))
 def test_nothing_of_the_linked_notebook_is_in_the_students_folders(graded, student):
     c = graded
     files = _files(c.root / "autograded" / student) + _files(c.root / "feedback" / student)
@@ -305,12 +328,15 @@ def test_no_secret_seed_and_no_system_file_under_autograded_or_feedback(graded):
         data = path.read_bytes()
         assert c.seed.encode() not in data, f"the secret seed is in {path}"
         assert PASSWD not in data, f"/etc/passwd is in {path}"
+    assert not (c.root / "autograded" / "folder-link" / ASSIGNMENT / "timestamp.txt").exists()
     copied = sorted(p.relative_to(c.root / "autograded" / "data-links" / ASSIGNMENT).as_posix()
                     for p in _files(c.root / "autograded" / "data-links" / ASSIGNMENT))
     assert copied == [NOTEBOOK, "notes.txt"]  # the learner's own regular file still travels
     assert not (c.root / "autograded" / "stamp-link" / ASSIGNMENT / "timestamp.txt").exists()
-    for name in ("seed.txt", "passwd.txt", "seed-copy.txt", "more/deep.txt"):
-        assert f"not copied: data-links/{ASSIGNMENT}/{name}" in c.log, name
+    for name in ("data-links/seed.txt", "data-links/passwd.txt", "data-links/seed-copy.txt", "data-links/more/deep.txt",
+                 "stamp-link/timestamp.txt", "stamp-link/pipe.txt"):
+        student, rest = name.split("/", 1)
+        assert f"not copied: {student}/{ASSIGNMENT}/{rest}" in c.log, name
 
 
 def test_a_hard_linked_notebook_is_flagged(graded):
@@ -341,3 +367,13 @@ def test_control_nbgrader_reading_alone_hands_out_the_seed_and_stops(graded, cou
     assert MARKER in (root / "autograded" / "peer-link" / ASSIGNMENT / NOTEBOOK).read_text(encoding="utf-8")
     assert _cell_scores(c, ["peer-link"])["peer-link"] == course.assignment(ASSIGNMENT).points
     assert not (root / "autograded" / "zed").exists(), "nbgrader went on after the copy-pasted check cell"
+
+
+def test_a_notebook_nbgrader_cannot_sanitize_is_graded_all_the_same(graded, course):
+    """odd-cell makes nbgrader's OverwriteCells fail: a stand-in carries its verdicts, its score is autograder grade's."""
+    c = graded
+    text = (c.root / "autograded" / "odd-cell" / ASSIGNMENT / NOTEBOOK).read_text(encoding="utf-8")
+    assert "graded as you submitted it" in text
+    assert set(_check_cells(c, "odd-cell")) == {bridge.CHECK_PREFIX + e for e in EXERCISES}
+    assert _exported(c)["odd-cell"] == c.hardened.reports["odd-cell"]["score"] == course.assignment(ASSIGNMENT).max_score
+    assert "nbgrader could not sanitize odd-cell" in c.log
