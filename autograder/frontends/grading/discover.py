@@ -205,15 +205,17 @@ def _nbgrader(root: Path, assignment: str, notebook: str) -> list[Submission]:
             names = ", ".join(visible(p.name) for p in candidates)
             path, problem = None, f"{notebook} was not submitted and the folder holds several notebooks ({names}); submit one notebook named {notebook}"
         if path is not None:
-            problem = _refused(path, root)
+            problem = refused(path, root)
             notes += _file_notes(path, not problem, folder, root)
             path = None if problem else path
         found.append(Submission(student, path, label, stamp, problem, notes, source_name=visible(student_dir.name), base=root))
     return found
 
 
-def _refused(path: Path, root: Path) -> str:
-    """Why the learner's ``path`` below ``root`` is not graded (see the module docstring), or ''."""
+def refused(path: str | Path, root: str | Path) -> str:
+    """Why the learner's notebook ``path`` below ``root`` is not graded (see the module docstring), or ''.
+
+    ``nbgrader autograde`` says it in the same words (:mod:`autograder.frontends.nbgrader.submitted`)."""
     why = refusal(path, under=root)
     return visible(why) if why else ""
 
@@ -243,7 +245,7 @@ def _flat(root: Path) -> list[Submission]:
                 f"two notebooks in {root} belong to student {student!r}: {by_student[student].source_name} and {visible(path.name)}; keep one of them"
             )
         match = CANVAS.match(path.name[: -len(".ipynb")])
-        problem = _refused(path, root)
+        problem = refused(path, root)
         notes += _file_notes(path, not problem, root, root)
         by_student[student] = Submission(
             student, None if problem else path, visible(path.name), problem=problem, notes=notes, source_name=visible(path.name),

@@ -59,7 +59,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ...notebook.files import UnsafeFile, hard_links, open_regular
 from ...notebook.load import NotebookError, read_notebook
-from ..grading.discover import visible
+from ..grading.discover import refused, visible
 from ..grading.late import read_timestamp
 
 #: how much of timestamp.txt is read (a date is a few dozen bytes)
@@ -226,9 +226,8 @@ class HardenedAutograde(Autograde, _LearnerFiles):
         meta = resources["nbgrader"]
         under = self._trusted(self.coursedir.submitted_directory)
         label = visible(os.path.relpath(notebook_filename, under))
-        problem = ""
         raw = None
-        why = _refusal(notebook_filename, under)
+        why = refused(notebook_filename, under)
         if why:
             submitted = Submitted(problem=why)
         else:
@@ -247,9 +246,8 @@ class HardenedAutograde(Autograde, _LearnerFiles):
         except OSError:
             mtime = 0.0
         if submitted.refused:
-            problem = submitted.reason()
-            self.log.warning("autograder: %s is not graded: %s", label, problem)
-            return _standin(f"This submission was not graded: {problem}."), mtime
+            self.log.warning("autograder: %s is not graded: %s", label, submitted.reason())
+            return _standin(f"This submission was not graded: {submitted.reason()}."), mtime
         try:
             # what nbgrader itself would have read from the file
             return nbformat.reads(json.dumps(raw), as_version=4), mtime
@@ -307,13 +305,6 @@ class HardenedAutograde(Autograde, _LearnerFiles):
         except (ValueError, OverflowError):
             self.log.warning("autograder: %s: timestamp.txt holds a date nbgrader cannot read; no submission time", visible(dest_path))
             return None
-
-
-def _refusal(path: str, under: str) -> str:
-    from ...notebook.files import refusal
-
-    why = refusal(path, under=under)
-    return visible(why) if why else ""
 
 
 def _standin(message: str):
