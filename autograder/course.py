@@ -21,6 +21,8 @@ ENV_VAR = "AUTOGRADER_COURSE"
 DEFAULT_SEED = 20261123
 #: The instructor's secret seed of the graded hidden checks, beside course.yml.
 SECRET_SEED_FILE = "secret_seed"
+#: grading settings that bound what the grader takes on of a submission (numbers above 0; see Limits)
+BOUND_SETTINGS = ("max_notebook_mb", "max_cells", "max_cell_kb", "max_code_kb", "max_nesting", "answers_mb")
 
 
 class CourseError(ValueError):
@@ -184,6 +186,10 @@ def load_course(path: str | Path | None = None, *, start: Path | None = None, va
     grading = data.get("grading") or {}
     if not isinstance(grading, dict):
         raise CourseError(f"{path}: 'grading' should be a mapping")
+    for key in BOUND_SETTINGS:
+        value = grading.get(key)
+        if key in grading and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
+            raise CourseError(f"{path}: grading.{key} should be a number above 0, not {value!r}")
     from .engine.spec import CreditWeights
 
     CreditWeights.parse(grading.get("weights"), f"{path}: grading.weights", error=CourseError)

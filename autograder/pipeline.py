@@ -133,8 +133,9 @@ def check_notebook(path: str | Path, *, course: Course | None = None, assignment
     """
     path = Path(path)
     course = course or load_course(start=path.parent, validate=False)
+    limits = limits or Limits.from_settings(course.grading)
     try:
-        program = load_program(path)
+        program = load_program(path, limits.bounds())
         grade_ids = program.grade_ids
     except NotebookError as exc:
         program, grade_ids, reason = None, [], str(exc)
@@ -151,7 +152,6 @@ def check_notebook(path: str | Path, *, course: Course | None = None, assignment
             if student is not None:
                 seed = student_seed(seed, student)
             prepared = prepare_assignment(exercises, seed, course_weights(course, info.id), graded=student is not None)
-        limits = limits or Limits.from_settings(course.grading)
         results = grade_program(program, prepared, limits=limits, files=course.data_files(info.id))
     report = Report(str(path), info.id)
     for ex in exercises:

@@ -20,7 +20,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from ..notebook.syntax import parse as parse_python
+from ..notebook.syntax import tree_of
 
 #: Every learner function is checked for these: learner code has no business
 #: reaching into the grader (its references or hidden-case generators).
@@ -155,13 +155,16 @@ class _Cell:
 
 
 def parse_cells(cells: Iterable[tuple[int | None, str]]) -> list[_Cell]:
-    """Parse each cell on its own, so one broken cell does not hide the rest."""
+    """Each cell's tree, so one broken cell does not hide the rest.
+
+    A program read by :mod:`autograder.notebook.load` carries the tree of each
+    cell (parsed once, when it was read); other sources are parsed here.
+    """
     parsed = []
-    for index, source in cells:
-        try:
-            parsed.append(_Cell(index, source, parse_python(source)))
-        except (SyntaxError, ValueError):
-            continue
+    for item in cells:
+        tree = tree_of(item)
+        if tree is not None:
+            parsed.append(_Cell(item[0], item[1], tree))
     return parsed
 
 

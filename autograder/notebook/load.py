@@ -10,16 +10,27 @@ Test cells (nbgrader's "autograder tests" cells) are never part of the
 program: they belong to the grader.  Cells are recognised by their metadata
 *and* by their content, so a learner who deleted, duplicated, reordered or
 retyped cells is still graded on the functions and values they defined.
+
+Bounded work: before anything is parsed, the file's size, the number of
+cells, each cell's size and how deep its brackets nest are checked against
+:class:`Bounds` (course.yml's ``grading`` settings).  A notebook over the
+first two is refused as a whole; a cell over the others is kept aside, not
+run, with a message for the learner (its exercises score 0, the rest is
+graded).  Each cell is parsed once; its tree travels with the program
+(:class:`~autograder.notebook.syntax.Source`) to whoever needs it again.
 """
 from __future__ import annotations
 
 import ast
 import json
+import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .files import UnsafeFile, read_regular
+from .syntax import UNPARSEABLE, Source, nesting_depth
 from .syntax import parse as parse_python
 
 HIDDEN_TESTS_MARK = "### BEGIN HIDDEN TESTS"
@@ -27,6 +38,72 @@ HIDDEN_TESTS_MARK = "### BEGIN HIDDEN TESTS"
 
 class NotebookError(ValueError):
     """The file is not a notebook we can read."""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How much notebook the grader takes on, checked before anything is parsed.
+
+    A course notebook has about 50 cells, each under 20 KB of code; images in
+    its outputs can make the file a few MB.  Parsing costs the grader about 3 s
+    and 200 MB per MB of dense code, holding every other grading thread, so
+    code is what is bounded tightly (per cell and in all); the file's size
+    only generously (reading its JSON is cheap by comparison).
+    """
+
+    max_notebook_mb: float = 16
+    max_cells: int = 1000
+    max_cell_kb: float = 64
+    max_code_kb: float = 256
+    #: brackets inside brackets (honest code: under 10; Python itself stops at 200)
+    max_nesting: int = 50
+
+    def file_refusal(self, name: str, size: int) -> str:
+        """Why a notebook file of ``size`` bytes is not read (empty when it is)."""
+        if size <= self.max_notebook_mb * 1024 * 1024:
+            return ""
+        return (f"{name} is {_size(size)}; a notebook file may be at most {self.max_notebook_mb:g} MB "
+                "(outputs count too: clear them with Kernel > Restart & Clear Output, then save it again)")
+
+    def count_refusal(self, name: str, count: int) -> str:
+        """Why a notebook of ``count`` cells is not read (empty when it is)."""
+        if count <= self.max_cells:
+            return ""
+        return (f"{name} has {count} cells; a notebook may have at most {self.max_cells} "
+                "(a course notebook has about 50): merge or delete cells, then save it again")
+
+    def refusal(self, position: int, source: str, code_before: int) -> str:
+        """Why cell ``position`` is not run (empty when it is); ``code_before``: code in the cells run before it.
+
+        Cheap checks only (its length, a scan of its brackets): nothing is parsed.
+        """
+        if len(source) > self.max_cell_kb * 1024:
+            return (f"{_cell_name(position, source)} holds {_size(len(source))} of code; a cell may hold at most "
+                    f"{self.max_cell_kb:g} KB, so the grader did not run it: split it into smaller cells, or read large data from a file")
+        if code_before + len(source) > self.max_code_kb * 1024:
+            return (f"{_cell_name(position, source)} was not run: the code cells before it already hold {_size(code_before)}, "
+                    f"and a notebook may hold at most {self.max_code_kb:g} KB of code")
+        depth = nesting_depth(source)
+        if depth > self.max_nesting:
+            return (f"{_cell_name(position, source)} nests brackets {depth} deep; the grader reads at most {self.max_nesting} levels, "
+                    "so it did not run this cell: build deeply nested values step by step (variables, loops or helper functions)")
+        return ""
+
+
+def _size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB"
+    return f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} characters"
+
+
+def _cell_name(position: int, source: str) -> str:
+    """A cell as the learner can find it: its number and its first line."""
+    for line in source.split("\n", 20)[:20]:
+        text = line.strip()
+        if text and not text.startswith("#"):
+            shown = text if len(text) <= 40 else text[:37] + "..."
+            return f"cell {position} (the cell that starts with `{shown.replace('`', chr(39))}`)"
+    return f"cell {position}"
 
 
 @dataclass
@@ -39,6 +116,12 @@ class ProgramCell:
     grade_id: str | None = None
     defines: tuple[str, ...] = ()
     note: str = ""
+    #: the parsed code (None when it does not parse); shared by every thread grading the program
+    tree: ast.Module | None = field(default=None, repr=False, compare=False)
+    #: the modules it imports, e.g. ``scipy.signal``
+    imports: frozenset[str] = frozenset()
+    #: why the grader did not run it (too large, nested too deep); empty when it runs
+    refused: str = ""
 
 
 @dataclass
@@ -49,9 +132,15 @@ class Program:
     cells: list[ProgramCell] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     grade_ids: list[str] = field(default_factory=list)
+    #: the grader's own time spent reading and parsing it (counted against the submission's time)
+    grader_seconds: float = 0.0
 
     def sources(self) -> list[tuple[int | None, str]]:
-        return [(c.index, c.code) for c in self.cells]
+        """The cells that run, as (cell index, code), each with its tree (:class:`Source`)."""
+        return [Source(c.index, c.code, c.tree) for c in self.cells if not c.refused]
+
+    def refused(self) -> list[ProgramCell]:
+        return [c for c in self.cells if c.refused]
 
     def cells_defining(self, name: str, owner: str | None = None) -> list[ProgramCell]:
         """Cells that bind ``name``, or that are the answer cell of exercise ``owner``."""
@@ -66,16 +155,20 @@ def _nbgrader(cell) -> dict:
 
 def is_test_cell(cell) -> bool:
     """An nbgrader test cell, by metadata or by what it contains."""
-    meta = _nbgrader(cell)
-    if meta.get("grade") and not meta.get("solution"):
-        return True
     source = cell.get("source", "")
-    if HIDDEN_TESTS_MARK in source:
+    if _test_by_metadata(_nbgrader(cell), source):
         return True
     try:
-        tree = parse_python(_to_python(source))
-    except SyntaxError:
+        return _only_self_checks(parse_python(_to_python(source)))
+    except UNPARSEABLE:
         return False
+
+
+def _test_by_metadata(meta: dict, source: str) -> bool:
+    return bool(meta.get("grade") and not meta.get("solution")) or HIDDEN_TESTS_MARK in source
+
+
+def _only_self_checks(tree: ast.Module) -> bool:
     return bool(tree.body) and all(_is_self_check(node) for node in tree.body)
 
 
@@ -127,28 +220,39 @@ def _to_python(source: str) -> str:
         return source
 
 
-def _strip_self_checks(code: str) -> str:
-    """Remove top-level self-check statements a learner copied into a cell."""
-    try:
-        tree = parse_python(code)
-    except SyntaxError:
-        return code
+def _strip_self_checks(code: str, tree: ast.Module) -> tuple[str, ast.Module]:
+    """Remove top-level self-check statements a learner copied into a cell; the code and its tree."""
     drop = [node for node in tree.body if _is_self_check(node)]
     if not drop:
-        return code
+        return code, tree
     lines = code.splitlines(keepends=True)
+    dropped: set[int] = set()
     for node in drop:
         for n in range(node.lineno - 1, node.end_lineno):
             lines[n] = "\n" if n != node.lineno - 1 else "pass  # self-check removed by the grader\n"
-    return "".join(lines)
+            dropped.add(n + 1)
+    stripped = "".join(lines)
+    kept = [node for node in tree.body if node not in drop]
+    if any(line in dropped for node in kept for line in range(node.lineno, node.end_lineno + 1)):
+        try:  # a statement shared a line with a self-check (`check(...); y = 1`): the code changed under it
+            return stripped, parse_python(stripped)
+        except UNPARSEABLE:
+            return stripped, None
+    # Every other line is as it was: the same tree, each self-check replaced by the `pass` now in its place.
+    body = [ast.Pass(lineno=node.lineno, col_offset=0, end_lineno=node.lineno, end_col_offset=4) if node in drop else node
+            for node in tree.body]
+    return stripped, ast.Module(body=body, type_ignores=tree.type_ignores)
 
 
-def defined_names(code: str) -> tuple[str, ...]:
-    """Names a cell binds at module level: functions, classes and assignments."""
-    try:
-        tree = parse_python(code)
-    except SyntaxError:
-        return ()
+def defined_names(code: str | ast.Module) -> tuple[str, ...]:
+    """Names a cell binds at module level: functions, classes and assignments (``code``: its source or its tree)."""
+    if isinstance(code, str):
+        try:
+            tree = parse_python(code)
+        except UNPARSEABLE:
+            return ()
+    else:
+        tree = code
     names: list[str] = []
 
     def bind(target: ast.AST) -> None:
@@ -177,6 +281,25 @@ def defined_names(code: str) -> tuple[str, ...]:
 
     visit(tree.body)
     return tuple(dict.fromkeys(names))
+
+
+#: what a cell that is not parsed seems to define, for messages only: `def f`, `class C`, `name =` at the margin
+_SEEMS_TO_DEFINE = re.compile(r"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)|^(\w+)[ \t]*=(?!=)", re.M)
+
+
+def _seems_to_define(source: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(a or b for a, b in _SEEMS_TO_DEFINE.findall(source)))
+
+
+def _imports(tree: ast.Module) -> frozenset[str]:
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")
+    return frozenset(found)
 
 
 def read_notebook(path: str | Path, *, follow_links: bool = True, under: str | Path | None = None):
@@ -223,54 +346,90 @@ def _plain_v4(data) -> bool:
             and all(isinstance(c, dict) for c in data["cells"]))
 
 
-def extract_program(nb, path: str = "") -> Program:
-    """The learner's code cells of ``nb`` (see the module docstring)."""
+def extract_program(nb, path: str = "", bounds: Bounds | None = None) -> Program:
+    """The learner's code cells of ``nb`` (see the module docstring), within ``bounds``.
+
+    Raises :class:`NotebookError` for a notebook of more cells than ``bounds``
+    allow; a cell over its own bounds is kept aside (``refused``), not parsed.
+    """
+    started = time.perf_counter()
+    bounds = bounds or Bounds()
     program = Program(path=str(path))
-    for position, cell in enumerate(nb.get("cells", []), start=1):
+    cells = nb.get("cells", [])
+    cells = cells if isinstance(cells, list) else []
+    refusal = bounds.count_refusal(Path(str(path)).name or "the notebook", len(cells))
+    if refusal:
+        raise NotebookError(refusal)
+    code_before = 0
+    for position, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict):
+            continue
         meta = _nbgrader(cell)
         grade_id = meta.get("grade_id") if isinstance(meta.get("grade_id"), str) else None
         if grade_id:
             program.grade_ids.append(grade_id)
         source = cell.get("source", "")
         if isinstance(source, list):
-            source = "".join(source)
+            source = "".join(s for s in source if isinstance(s, str))
         if not isinstance(source, str):
             continue
+        retyped = cell.get("cell_type") != "code"
+        if retyped and not meta.get("solution"):
+            continue
+        if _test_by_metadata(meta, source):
+            continue
+        refused = bounds.refusal(position, source, code_before)
+        if refused:
+            program.notes.append(refused)
+            program.cells.append(ProgramCell(position, source, "", grade_id, _seems_to_define(source), refused=refused))
+            continue
+        code_before += len(source)
+        code = _to_python(source)
+        try:
+            tree = parse_python(code)
+        except UNPARSEABLE:
+            tree = None
         note = ""
-        if cell.get("cell_type") != "code":
+        if retyped:
             # A solution cell whose type was changed still holds the learner's code.
-            if not meta.get("solution"):
-                continue
-            try:
-                parse_python(_to_python(source))
-            except SyntaxError:
+            if tree is None:
                 continue
             note = f"cell {position} is a {cell.get('cell_type')} cell; its code was run as Python"
             program.notes.append(note)
-        if is_test_cell(cell):
-            continue
-        code = _strip_self_checks(_to_python(source))
-        program.cells.append(ProgramCell(position, source, code, grade_id, defined_names(code), note))
+        if tree is not None:
+            if _only_self_checks(tree):
+                continue
+            code, tree = _strip_self_checks(code, tree)
+        defines = defined_names(tree) if tree is not None else ()
+        imports = _imports(tree) if tree is not None else frozenset()
+        program.cells.append(ProgramCell(position, source, code, grade_id, defines, note, tree, imports))
+    program.grader_seconds = time.perf_counter() - started
     return program
 
 
-def load_program(path: str | Path) -> Program:
-    """Read and extract in one step."""
-    return extract_program(read_notebook(path), str(path))
+def load_program(path: str | Path, bounds: Bounds | None = None, *, follow_links: bool = True, under: str | Path | None = None) -> Program:
+    """Read and extract in one step, within ``bounds`` (a file over their size is not read).
+
+    ``follow_links`` and ``under``: as for :func:`read_notebook`.
+    """
+    started = time.perf_counter()
+    bounds = bounds or Bounds()
+    try:
+        size = os.stat(path, follow_symlinks=follow_links).st_size
+    except OSError:
+        size = 0  # read_notebook says what is wrong with it
+    refusal = bounds.file_refusal(Path(path).name, size)
+    if refusal:
+        raise NotebookError(refusal)
+    program = extract_program(read_notebook(path, follow_links=follow_links, under=under), str(path), bounds)
+    program.grader_seconds = time.perf_counter() - started
+    return program
 
 
 def imported_modules(program: Program) -> set[str]:
     """The modules a program imports (statically, wherever in its cells), e.g. ``scipy.signal``."""
     found: set[str] = set()
     for cell in program.cells:
-        try:
-            tree = parse_python(cell.code)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                found.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                found.add(node.module)
-                found.update(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")
+        if not cell.refused:
+            found |= cell.imports
     return found

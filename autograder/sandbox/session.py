@@ -8,8 +8,12 @@ that one bad cell costs only the exercises that depend on it.
 
 What the trusted side holds for a submission is bounded: every message from
 the child is read only up to a size decided beforehand (per call: a few megabytes
-plus a multiple of what was sent; per exercise: a cap on the sum), so that a
-small submission cannot make the grader decode and keep gigabytes.  Files go
+plus a multiple of what was sent; per exercise: a cap on the sum), and counted
+as what it becomes once decoded (:func:`~autograder.engine.codec.decoded_size`:
+~1 MB of ``[[0],[0],...]`` is ~40 MB of Python objects), so that a small
+submission cannot make the grader decode and keep gigabytes.  The grader's own
+time on the submission (reading and parsing its notebook) comes out of the
+submission's time.  Files go
 to the child and come back through the pipe; the trusted side never reads or
 writes a folder the child can change.
 """
@@ -34,19 +38,22 @@ from typing import Any, Sequence
 from ..engine import codec
 from ..engine.evaluate import ERROR, MISSING, NOT_IMPLEMENTED, TIMEOUT
 from ..engine.outcome import Call, NameInfo, Outcome, Raised, WorkPath
-from ..notebook.load import Program, imported_modules
+from ..notebook.load import Bounds, Program, ProgramCell, imported_modules
 from . import child, confine, identity, servers
 
 MAX_MESSAGE = child.MAX_MESSAGE
 MAX_OUTPUT_FILE = 32 * 1024 * 1024
-#: what one answer may take beyond a multiple of its call's own size
+#: what one answer may take, decoded (:func:`~autograder.engine.codec.decoded_size`), beyond a multiple of its call's own size
 CALL_REPLY_BASE = 4 * 1024 * 1024
 CALL_REPLY_FACTOR = 16  # a compressed image in, its float64 pixels out
-#: what all the answers of one exercise may take together (decoded, at most a few times this)
+#: what all the answers of one exercise may take together, decoded (Limits.answers_mb; honest: under 2 MB)
 EXERCISE_REPLY_LIMIT = 32 * 1024 * 1024
-#: what a lookup of names or a message about a cell may take
+#: what a lookup of names or a message about a cell may take, decoded
 LOOKUP_REPLY_LIMIT = 8 * 1024 * 1024
 CELL_MESSAGE_LIMIT = 64 * 1024
+MB = 1024 * 1024
+#: lines about the notebook's cells that a report carries (the first ones, then how many more)
+MAX_PROBLEMS = 10
 #: how often the disk quota is checked when the child has no private tmpfs
 DISK_POLL_SECONDS = 0.2
 
@@ -68,11 +75,27 @@ class Limits:
     disk_mb: int = 64
     #: kernel confinement (Landlock, PID namespace) where the kernel offers it
     confine: bool = True
+    #: what the grader takes on of a notebook before parsing it (:class:`~autograder.notebook.load.Bounds`)
+    max_notebook_mb: float = Bounds.max_notebook_mb
+    max_cells: int = Bounds.max_cells
+    max_cell_kb: float = Bounds.max_cell_kb
+    max_code_kb: float = Bounds.max_code_kb
+    max_nesting: int = Bounds.max_nesting
+    #: what the answers of one exercise may take in the grader's memory, decoded
+    answers_mb: float = EXERCISE_REPLY_LIMIT // MB
 
     @classmethod
     def from_settings(cls, settings: dict) -> "Limits":
         known = {f: settings[f] for f in cls.__dataclass_fields__ if f in settings}
         return cls(**known)
+
+    def bounds(self) -> Bounds:
+        """The notebook's bounds (checked before anything of it is parsed)."""
+        return Bounds(self.max_notebook_mb, self.max_cells, self.max_cell_kb, self.max_code_kb, self.max_nesting)
+
+    @property
+    def answers_bytes(self) -> int:
+        return int(self.answers_mb * MB)
 
 
 _START_LOCK = threading.RLock()
@@ -220,7 +243,8 @@ class Session:
 
     # -- lifecycle -----------------------------------------------------------
     def __enter__(self) -> "Session":
-        self._deadline = time.monotonic() + self.limits.submission_timeout
+        # Reading and parsing the notebook was the grader's work for this submission: it counts.
+        self._deadline = time.monotonic() + self.limits.submission_timeout - self.program.grader_seconds
         if os.getuid() != 0:
             # The child runs as our own user: keep it out of our memory (ptrace, /proc/PID/mem).
             confine.not_dumpable()
@@ -232,7 +256,8 @@ class Session:
             os.chown(self._workdir, self._identity.uid, self._identity.gid)
         self._watch_disk = not (self.limits.confine and private_tmp_available())
         started = time.perf_counter()
-        self._load()
+        if self.remaining() > 0:
+            self._load()
         self.load_seconds = time.perf_counter() - started
         return self
 
@@ -257,7 +282,7 @@ class Session:
         if self._identity.uid is None:
             processes += identity.count_user_processes()
         return {
-            "cells": [(c.index, c.code) for c in self.program.cells],
+            "cells": [(c.index, c.code) for c in self.program.cells if not c.refused],
             "skip": sorted(self._skip),
             "workdir": str(self._workdir),
             "uid": self._identity.uid,
@@ -323,7 +348,8 @@ class Session:
             return False
 
     def _receive(self, deadline: float, limit: int = CELL_MESSAGE_LIMIT) -> dict | str:
-        """The next message of at most ``limit`` bytes, or "timeout" / "eof" / "garbage" / "oversize" / "disk"."""
+        """The next message of at most ``limit`` bytes once decoded, or "timeout" / "eof" / "garbage" /
+        "oversize" (more bytes) / "decoded" (more once decoded: nothing of it is decoded) / "disk"."""
         while True:
             wait = min(deadline, self._deadline) - time.monotonic()
             if self._watch_disk:
@@ -340,7 +366,11 @@ class Session:
                 return "disk"
             if min(deadline, self._deadline) - time.monotonic() <= 0:
                 return "timeout"
-        self.received += len(raw)
+        cost = codec.decoded_size(raw)
+        self.received += cost
+        if cost > limit:
+            self._over = (cost, codec.decoded_items(raw), limit)
+            return "decoded"
         try:
             message = codec.loads(raw)
         except codec.CodecError:
@@ -352,8 +382,12 @@ class Session:
             return "eof"
         return message
 
+    #: what the messages read so far take once decoded (codec.decoded_size)
     received: int = 0
     _exited: dict | None = None
+    #: the last message refused for what it would take once decoded: (its cost, its values, the limit)
+    _over: tuple[int, int, int] = (0, 0, 0)
+    _by_index: dict[int, ProgramCell] | None = None
 
     def _disk_used(self) -> int:
         """Bytes of the files under the working folder (when no tmpfs caps them)."""
@@ -373,12 +407,19 @@ class Session:
                 continue
         return total
 
-    def _trouble(self, message: str) -> str:
-        """Why the child's answer is unusable, for the learner."""
+    def _trouble(self, message: str, exercise: bool = False) -> str:
+        """Why the child's answer is unusable, for the learner (``exercise``: the exercise's budget was what it passed)."""
         if message == "disk":
             return f"it wrote more than the {self.limits.disk_mb} MB of files a submission may write"
         if message == "oversize":
             return "it sent back more data than the grader reads for one answer"
+        if message == "decoded":
+            cost, items, limit = self._over
+            if exercise:
+                return (f"its answers would take more than the {self.limits.answers_mb:g} MB one exercise's answers may take in the "
+                        f"grader's memory once read (this one alone {_mb(cost)}, {items:,} Python values): return NumPy arrays rather than long lists")
+            return (f"its answer would take {_mb(cost)} of the grader's memory once read ({items:,} Python values; "
+                    f"at most {_mb(limit)} here): return NumPy arrays rather than long lists")
         if message == "eof":
             return self._exit_reason()
         return "it sent data the grader cannot read"
@@ -443,12 +484,14 @@ class Session:
 
     def _cell_name(self, index: int | None) -> str:
         """A cell as the learner can find it: by its first line (Jupyter shows no cell numbers)."""
-        for cell in self.program.cells:
-            if cell.index == index:
-                for line in cell.source.splitlines():
-                    text = line.strip()
-                    if text and not text.startswith("#"):
-                        return f"the cell that starts with `{text if len(text) <= 50 else text[:47] + '...'}`"
+        if self._by_index is None:
+            self._by_index = {cell.index: cell for cell in self.program.cells}
+        cell = self._by_index.get(index)
+        if cell is not None:
+            for line in cell.source.split("\n", 20)[:20]:
+                text = line.strip()
+                if text and not text.startswith("#"):
+                    return f"the cell that starts with `{text if len(text) <= 50 else text[:47] + '...'}`"
         return "a cell"
 
     def _kill(self) -> None:
@@ -464,14 +507,20 @@ class Session:
         return self.program.sources()
 
     def cell_problems(self) -> list[str]:
-        """Learner-facing lines about cells that raised, hung or crashed."""
-        lines = []
+        """Learner-facing lines about cells the grader did not run, and cells that raised, hung or crashed
+        (at most :data:`MAX_PROBLEMS`, then how many more)."""
+        lines = [cell.refused for cell in self.program.refused()]
         for index in sorted(self._cells):
+            if len(lines) > MAX_PROBLEMS:
+                break
             report = self._cells[index]
             if report.status == "raised" and report.raised:
                 lines.append(f"{self._cell_name(index)} raised {report.raised.describe()}")
             elif report.status in (TIMEOUT, "crashed"):
                 lines.append(report.detail)
+        if len(lines) > MAX_PROBLEMS:
+            more = len(self.program.refused()) + sum(r.status != "ok" for r in self._cells.values()) - MAX_PROBLEMS
+            lines[MAX_PROBLEMS:] = [f"and {more} more cells that were not run or did not run to the end"]
         return lines
 
     def lookup(self, names: Sequence[str], owner: str | None = None) -> dict[str, NameInfo]:
@@ -485,6 +534,12 @@ class Session:
             else:
                 self._kill()
                 self._stop()
+                if message in ("oversize", "decoded"):
+                    cost, items, limit = self._over
+                    detail = (f"its value would take {_mb(cost)} of the grader's memory once read ({items:,} Python values; at most {_mb(limit)}): "
+                              "give a shorter answer, or a NumPy array rather than a long list") if message == "decoded" else \
+                        "its value is larger than the grader reads for an answer: give a shorter answer"
+                    return {name: NameInfo(ERROR, detail=detail) for name in names}
         infos = {}
         for name in names:
             entry = found.get(name)
@@ -500,6 +555,8 @@ class Session:
 
     def _why_missing(self, name: str, owner: str | None) -> NameInfo:
         for cell in reversed(self.program.cells_defining(name, owner)):
+            if cell.refused:
+                return NameInfo(ERROR, detail=f"the grader did not run cell {cell.index}, which should define it (see the notes on your notebook)")
             report = self._cells.get(cell.index)
             if report is None or report.status == "ok":
                 continue
@@ -510,6 +567,10 @@ class Session:
             return NameInfo(TIMEOUT if report.status == TIMEOUT else ERROR, detail=report.detail)
         if self.remaining() <= 0:
             return NameInfo(TIMEOUT, detail=f"the notebook used up the {self.limits.submission_timeout:g} s allowed for a submission")
+        refused = self.program.refused()
+        if refused:
+            return NameInfo(ERROR, detail=f"it is not defined by the cells the grader ran, and {len(refused)} cell{'s were' if len(refused) > 1 else ' was'} "
+                                          "not run (see the notes on your notebook)")
         return NameInfo(MISSING)
 
     def call(self, name: str, calls: Sequence[Call], *, timeout: float, forbidden: tuple[str, ...]) -> list[Outcome]:
@@ -531,15 +592,16 @@ class Session:
         sent = self._send({"op": "call", "name": name, "calls": encoded, "forbidden": list(forbidden)})
         outcomes: list[Outcome] = []
         deadline = time.monotonic() + timeout
-        left = EXERCISE_REPLY_LIMIT
+        left = self.limits.answers_bytes  # what this exercise's answers may take, decoded, together
         while True:
-            limit = min(limits[len(outcomes)] if len(outcomes) < len(limits) else CELL_MESSAGE_LIMIT, left)
+            own = limits[len(outcomes)] if len(outcomes) < len(limits) else CELL_MESSAGE_LIMIT
+            limit = max(min(own, left), 4096)
             before = self.received
             message = self._receive(deadline, limit) if sent else "eof"
             left -= self.received - before
             if isinstance(message, str):
                 timed_out = message == "timeout"
-                reason = "" if timed_out else self._trouble(message)
+                reason = "" if timed_out else self._trouble(message, exercise=limit < own)
                 self._kill()
                 self._stop()
                 outcomes.append(Outcome(timed_out=True) if timed_out else Outcome(crashed=reason))
@@ -575,6 +637,10 @@ class Session:
             files=files,
             seconds=float(seconds) if isinstance(seconds, (int, float)) else 0.0,
         )
+
+
+def _mb(n: int) -> str:
+    return f"{n / MB:.1f} MB" if n >= MB / 10 else f"{n / 1024:.0f} KB"
 
 
 def _has_workpath(obj: Any) -> bool:

@@ -24,7 +24,7 @@ from ...engine.seeds import student_seed
 from ...engine.spec import CreditWeights
 from ...exercises import for_assignment
 from ...notebook.files import UnsafeFile, read_regular
-from ...notebook.load import NotebookError, extract_program, read_notebook
+from ...notebook.load import NotebookError, load_program
 from ...report import Report
 from ...sandbox.session import Limits, Session
 
@@ -159,7 +159,7 @@ def _run(task: dict, exercises, batch) -> dict:
 def _grade_path(path: Path, exercises, prepared, limits, files, batch, base: str | None = None) -> dict:
     try:
         # a learner's file: no link at or below the submissions folder is followed
-        program = extract_program(read_notebook(path, follow_links=False, under=base), str(path))
+        program = load_program(path, limits.bounds(), follow_links=False, under=base)
     except NotebookError as exc:
         return unreadable(exercises, str(exc).replace(str(path.parent) + os.sep, ""))
     factory = batch.session if batch is not None else Session

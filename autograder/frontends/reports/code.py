@@ -113,15 +113,25 @@ class Cells(list):
 
 
 def load_cells(notebook: str | Path) -> Cells | None:
-    """The notebook's code cells (and answer cells retyped as another type), or None when it cannot be read."""
-    from ...notebook.load import _to_python, defined_names
+    """The notebook's code cells (and answer cells retyped as another type), or None when it cannot be read.
 
+    Within the grader's :class:`~autograder.notebook.load.Bounds` (a notebook
+    over them is not read, a cell over them not shown), each cell parsed once.
+    """
+    from ...notebook.load import Bounds, _to_python, defined_names
+
+    bounds = Bounds()
     try:
+        if bounds.file_refusal("", Path(notebook).stat().st_size):
+            return None
         data = json.loads(Path(notebook).read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError, MemoryError):
         return None
     cells = Cells()
     raw = data.get("cells") if isinstance(data, dict) else None
+    if isinstance(raw, list) and bounds.count_refusal("", len(raw)):
+        return None
+    code_before = 0
     for position, cell in enumerate(raw if isinstance(raw, list) else [], start=1):
         if not isinstance(cell, dict):
             continue
@@ -131,15 +141,17 @@ def load_cells(notebook: str | Path) -> Cells | None:
             continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) and all(isinstance(x, str) for x in source) else source
-        if not isinstance(source, str):
+        if not isinstance(source, str) or bounds.refusal(position, source, code_before):
             continue
+        code_before += len(source)
         try:
-            parse_python(source)
+            tree = parse_python(source)
             code = source
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             code = _to_python(source)
+            tree = code
         grade_id = nbgrader.get("grade_id") if isinstance(nbgrader.get("grade_id"), str) else None
-        cells.append(Cell(position, source, code, grade_id, defined_names(code)))
+        cells.append(Cell(position, source, code, grade_id, defined_names(tree)))
     return cells
 
 
@@ -156,24 +168,24 @@ def excerpts(notebook, names: tuple[str, ...], owner: str, feedback: str) -> lis
     if program is None:
         return []
     where = locate(feedback)
-    cells = []
+    cells: dict[int, Cell] = {}  # by id: a cell is shown once, found in time linear in the cells
     for name in names:
         for cell in program.cells_defining(name, owner):
-            if cell not in cells:
-                cells.append(cell)
+            cells.setdefault(id(cell), cell)
     if where is not None and where.kind == "function" and where.name not in names:
         for cell in program.cells_defining(where.name):
-            if cell not in cells:
-                cells.append(cell)
+            cells.setdefault(id(cell), cell)
     if where is not None and where.kind == "cell":
-        cells += [c for c in program.cells if c.index == where.cell and c not in cells]
-    if where is not None and where.text and not any(_text_matches(line, where.text) for c in cells for line in c.source.splitlines() + c.code.splitlines()):
+        for c in program.cells:
+            if c.index == where.cell:
+                cells.setdefault(id(c), c)
+    if where is not None and where.text and not any(_text_matches(line, where.text) for c in cells.values() for line in c.source.splitlines() + c.code.splitlines()):
         # the blamed line is elsewhere (a helper, a comprehension's frame): show the cell that holds it
         holder = next((c for c in program.cells if any(_text_matches(line, where.text) for line in c.code.splitlines())), None)
-        if holder is not None and holder not in cells:
-            cells.append(holder)
+        if holder is not None:
+            cells.setdefault(id(holder), holder)
     out = []
-    for cell in sorted(cells, key=lambda c: c.index)[:4]:
+    for cell in sorted(cells.values(), key=lambda c: c.index)[:4]:
         source_lines = cell.source.splitlines()
         code_lines = cell.code.splitlines()
         shown = source_lines if len(source_lines) == len(code_lines) else code_lines
