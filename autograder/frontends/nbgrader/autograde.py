@@ -34,8 +34,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ...course import FILE_NAME, Course, CourseError, load_course, validate_assignments
 from ...exercises import for_assignment
-from ...notebook.load import extract_program
-from ...pipeline import grade_program
+from ...notebook.load import NotebookError, extract_program
+from ...pipeline import grade_program, unreadable
 from ...report import Report
 from ...sandbox.session import Limits, warm_up
 from .. import verdict
@@ -89,8 +89,13 @@ def grade_notebook(nb, *, course: Course, assignment_id: str, label: str = "") -
     info = course.assignment(assignment_id)
     exercises = for_assignment(assignment_id)
     prepared = prepared_for(assignment_id, course.secret_seed(), course.grading.get("weights"))
-    program = extract_program(nb, label)
-    results = grade_program(program, prepared, limits=Limits.from_settings(course.grading), files=course.data_files(assignment_id))
+    limits = Limits.from_settings(course.grading)
+    try:  # within course.yml's bounds, as autograder grade reads it (too many cells: the notebook is refused)
+        program = extract_program(nb, label, limits.bounds())
+    except NotebookError as exc:
+        results = unreadable(exercises, str(exc))
+    else:
+        results = grade_program(program, prepared, limits=limits, files=course.data_files(assignment_id))
     report = Report(label, assignment_id)
     for ex in exercises:
         report.add(results[ex.id], info.points[ex.id])
