@@ -244,6 +244,7 @@ def validate_assignments(course: Course, assignment_ids) -> None:
         weights = {**weights, "exercises": {k: v for k, v in (weights.get("exercises") or {}).items() if k in declared}} if isinstance(weights.get("exercises") or {}, dict) else weights
     CreditWeights.parse(weights, f"{course.path}: grading.weights", known=declared, error=CourseError)
     _check_points(course, selected, declared)
+    _check_per_exercise(course, declared, complete=False)
 
 
 def _validate_against_declarations(course: Course) -> None:
@@ -254,6 +255,32 @@ def _validate_against_declarations(course: Course) -> None:
 
     CreditWeights.parse(course.grading.get("weights"), f"{course.path}: grading.weights", known=declared, error=CourseError)
     _check_points(course, course.assignments, declared)
+    _check_per_exercise(course, declared, complete=True)
+
+
+def _check_per_exercise(course: Course, declared, *, complete: bool) -> None:
+    """grading.exercise_timeouts (seconds above 0) and grading.exercise_settings (the names an
+    exercise declares it takes), by exercise id; ``complete``: every exercise is declared."""
+    for key in ("exercise_timeouts", "exercise_settings"):
+        mapping = course.grading.get(key)
+        if mapping is None:
+            continue
+        if not isinstance(mapping, dict):
+            raise CourseError(f"{course.path}: grading.{key} should map exercise ids to {'seconds' if key == 'exercise_timeouts' else 'their settings'}")
+        for exercise_id, value in mapping.items():
+            where = f"{course.path}: grading.{key}.{exercise_id}"
+            if exercise_id not in declared:
+                if complete:
+                    raise CourseError(f"{where}: there is no exercise {exercise_id!r}")
+                continue
+            if key == "exercise_timeouts":
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                    raise CourseError(f"{where} should be a number of seconds above 0, not {value!r}")
+                continue
+            known = declared[exercise_id].settings
+            if not isinstance(value, dict) or not set(value) <= set(known):
+                takes = ", ".join(known) if known else "no settings"
+                raise CourseError(f"{where} should map setting names to values; {exercise_id} takes {takes}")
 
 
 def _check_points(course: Course, assignments, declared) -> None:

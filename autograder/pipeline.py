@@ -78,8 +78,9 @@ def grade_program(program: Program, prepared: dict[str, Prepared], *, limits: Li
         with session_factory(program, limits, files, seal) as session:
             # An exercise after those it uses, so that it can say "fix conv1d first".
             for exercise_id in sorted(exercise_ids, key=order.__getitem__):
-                timeout = max(0.0, min(limits.exercise_timeout, session.remaining()))
-                results[exercise_id] = evaluate(prepared[exercise_id], session, timeout=timeout, earlier=results)
+                timeout = max(0.0, min(limits.timeout_for(exercise_id), session.remaining()))
+                results[exercise_id] = evaluate(prepared[exercise_id], session, timeout=timeout, earlier=results,
+                                                settings=limits.settings_for(exercise_id))
             return session.cell_problems()
 
     home = {exercise_id: n for n, (_, ids) in enumerate(groups) for exercise_id in ids}

@@ -6,6 +6,9 @@ description (its type name and a short repr), never an object.  Nothing coming
 from the learner is ever unpickled; :func:`decode` accepts only this format and
 rejects everything else, so whatever a learner's object claims about itself
 (``__eq__``, ``__array__``, a subclass) the trusted side compares bytes.
+The one object that crosses is the grader's own: a probe function
+(:class:`~autograder.engine.probes.ScalarFunction`, grad_check's ``f``),
+described by its coefficients and rebuilt from them.
 
 The same functions serve the in-notebook check, so that a value is judged the
 same way whether it crossed a process boundary or not.
@@ -20,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .outcome import WorkPath
+from .probes import ScalarFunction
 
 #: dtype kinds that may cross: bool, signed, unsigned, float, complex.
 _ARRAY_KINDS = frozenset("biufc")
@@ -96,6 +100,8 @@ def to_plain(value: Any, _depth: int = 0, _budget: list[int] | None = None) -> A
         return {"$scalar": scalar.dtype.str, "data": base64.b64encode(scalar.tobytes()).decode("ascii")}
     if type(value) is WorkPath:
         return {"$workpath": value.name}
+    if type(value) is ScalarFunction:  # a function the grader hands to the learner's (grad_check's f)
+        return {"$fn": to_plain(value.plain(), _depth + 1, budget)}
     if type(value) in (list, tuple, dict):
         # Items count against one budget for the whole value: a list of long lists
         # cannot grow a message past what the grader is willing to read.
@@ -189,6 +195,12 @@ def from_plain(data: Any, _depth: int = 0) -> Any:
         if type(text) is not str or len(text) > 4000 or not text.lstrip("-").isdigit():
             raise CodecError("malformed integer")
         return int(text)
+    if "$fn" in data:
+        _require_keys(data, {"$fn"})
+        try:
+            return ScalarFunction.from_parts(from_plain(data["$fn"], _depth + 1))
+        except ValueError as exc:
+            raise CodecError(str(exc)) from exc
     if "$workpath" in data:
         _require_keys(data, {"$workpath"})
         try:

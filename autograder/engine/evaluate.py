@@ -18,8 +18,9 @@ import ast
 import contextlib
 import re
 import tempfile
+import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
@@ -31,7 +32,7 @@ from .compare import Mismatch, compare
 from .credit import _evidence, case_properties, credit, whole_properties_failed, whole_sentence
 from .forbidden import parse_cells, static_findings
 from .outcome import Call, Caller, NameInfo, Outcome, WorkPath
-from .spec import FORBIDDEN_HINT, FORBIDDEN_HINTS, UNSET, Case, CreditWeights, ErrorCase, Exercise, InputFile, resolve_weights
+from .spec import FORBIDDEN_HINT, FORBIDDEN_HINTS, UNSET, Case, CreditWeights, ErrorCase, Exercise, InputFile, Setting, resolve_weights
 from ..notebook.syntax import tree_of
 
 PASSED, FAILED, ERROR, TIMEOUT, MISSING, FORBIDDEN, NOT_IMPLEMENTED = (
@@ -202,6 +203,31 @@ def prepare(ex: Exercise, *, seed: int, visible: bool = True, hidden: bool = Tru
     return Prepared(ex, checks, seed, resolved, graded=graded)
 
 
+def with_settings(prepared: Prepared, settings: Mapping[str, Any] | None) -> Prepared:
+    """``prepared`` with the :class:`~autograder.engine.spec.Setting` arguments of its cases replaced by
+    course.yml's ``grading.exercise_settings`` for the exercise (``settings``), else by the declared defaults.
+
+    Only judged cases take settings (their right answer is not computed beforehand).  A copy: prepared
+    checks are shared by every submission of a batch, which may be graded under other settings.
+    """
+    ex = prepared.exercise
+    if not ex.settings:
+        return prepared
+    chosen = {**ex.settings, **{k: v for k, v in (settings or {}).items() if k in ex.settings}}
+
+    def value(v):
+        return chosen[v.name] if isinstance(v, Setting) else v
+
+    checks = []
+    for check in prepared.checks:
+        case = check.case
+        if any(isinstance(v, Setting) for v in (*case.args, *case.kwargs.values())):
+            case = replace(case, args=tuple(value(v) for v in case.args), kwargs={k: value(v) for k, v in case.kwargs.items()})
+            check = replace(check, case=case)
+        checks.append(check)
+    return replace(prepared, checks=checks)
+
+
 def evaluation_order(prepared: Mapping[str, Prepared]) -> list[str]:
     """The exercise ids of ``prepared`` with every exercise after those it uses (stable otherwise)."""
     order: list[str] = []
@@ -260,8 +286,11 @@ def resolve(obj: Any, folder: Path | None) -> Any:
     return obj
 
 
-def arg_names(ex: Exercise) -> tuple[str, ...]:
-    match = re.search(r"\((.*)\)", ex.signature)
+def arg_names(ex: Exercise, function: str = "") -> tuple[str, ...]:
+    """The argument names of ``function`` (default: the exercise's first) in the signature;
+    an exercise of several functions writes them one after the other: ``f(x); g(dout, x)``."""
+    match = re.search(rf"(?<![\w.]){re.escape(function)}\(([^)]*)\)", ex.signature) if function and function != ex.function_name else None
+    match = match or re.search(r"\((.*)\)", ex.signature.split(";")[0])
     if not match:
         return ()
     return tuple(part.split("=")[0].strip() for part in match.group(1).split(",") if part.strip())
@@ -281,13 +310,16 @@ def _missing(ex: Exercise, name: str, info: NameInfo) -> ExerciseResult:
     )
 
 
-def evaluate(prepared: Prepared, caller: Caller, *, timeout: float, earlier: Mapping[str, ExerciseResult] | None = None) -> ExerciseResult:
+def evaluate(prepared: Prepared, caller: Caller, *, timeout: float, earlier: Mapping[str, ExerciseResult] | None = None,
+             settings: Mapping[str, Any] | None = None) -> ExerciseResult:
     """Grade one exercise through ``caller`` (see :mod:`autograder.engine.outcome`).
 
     ``earlier``: the results of exercises already graded in the same notebook
     (by id).  When one that this exercise uses (``Exercise.uses``) failed and
     the learner's function calls it, the feedback says to fix that one first.
+    ``settings``: course.yml's ``grading.exercise_settings`` for this exercise (see :func:`with_settings`).
     """
+    prepared = with_settings(prepared, settings)
     ex = prepared.exercise
     infos = caller.lookup(ex.names, owner=ex.id)
     for name in ex.names:
@@ -296,24 +328,72 @@ def evaluate(prepared: Prepared, caller: Caller, *, timeout: float, earlier: Map
             return _missing(ex, name, info)
     if ex.kind == "value":
         return _evaluate_values(prepared, infos, caller)
-    function = infos[ex.function_name]
-    if not function.is_callable:
-        return ExerciseResult(ex.id, FAILED, f"{ex.function_name} should be a function (def {ex.signature or ex.function_name + '(...)'}:); it is {render.value(function.value, 80)}.")
+    functions = called_functions(prepared)
+    for name in functions:
+        if not infos[name].is_callable:
+            return ExerciseResult(ex.id, FAILED, f"{name} should be a function (def {_signature_of(ex, name)}:); it is {render.value(infos[name].value, 80)}.")
     cells = parse_cells(caller.sources())
-    findings = static_findings(cells, ex.function_name, ex.forbidden)
+    findings = [f for name in functions for f in static_findings(cells, name, ex.forbidden)]
     if findings:
-        return _forbidden(ex, [f.name for f in findings], [f.describe() for f in findings])
-    extra = {n: infos[n].value for n in ex.names[1:]}
-    calls = [
-        Call(c.case.args, c.case.kwargs, c.case.files, tuple(f.name for f in ex.output_files))
-        for c in prepared.checks
-    ]
-    outcomes = caller.call(ex.function_name, calls, timeout=timeout, forbidden=ex.forbidden) if calls else []
+        return _forbidden(ex, list(dict.fromkeys(f.name for f in findings)), list(dict.fromkeys(f.describe() for f in findings)))
+    extra = {n: infos[n].value for n in ex.names[1:] if n not in functions}
+    outcomes = _run_calls(prepared, caller, timeout)
     result = _judge_all(prepared, outcomes, extra)
     if result.status != PASSED and ex.uses and earlier:
         result = _blame_dependencies(prepared, result, cells, earlier)
     result.function = ex.function_name
     return result
+
+
+def called_functions(prepared: Prepared) -> tuple[str, ...]:
+    """The learner's functions that ``prepared``'s checks call: the exercise's first name, then those cases name."""
+    ex = prepared.exercise
+    return tuple(dict.fromkeys([ex.function_name, *(c.case.function for c in prepared.checks if c.case.function)]))
+
+
+def _signature_of(ex: Exercise, name: str) -> str:
+    for part in ex.signature.split(";"):
+        if part.strip().startswith(name + "("):
+            return part.strip()
+    return f"{name}(...)"
+
+
+def _run_calls(prepared: Prepared, caller: Caller, timeout: float) -> list[Outcome]:
+    """Every check's call, in order, within ``timeout`` for them all.
+
+    Consecutive checks of one function go to the learner's process together; a
+    timed check (a speed check) goes alone, and its time is measured here, by the
+    grader's clock, whatever the learner's process reports.  A call that does
+    not finish (a timeout, a crash) ends the run: later checks get no answer.
+    """
+    ex = prepared.exercise
+    checks = prepared.checks
+    outputs = tuple(f.name for f in ex.output_files)
+    deadline = time.monotonic() + timeout
+    outcomes: list[Outcome] = []
+    start = 0
+    while start < len(checks):
+        name = checks[start].case.function or ex.function_name
+        end = start + 1
+        if not checks[start].case.timed:
+            while end < len(checks) and (checks[end].case.function or ex.function_name) == name and not checks[end].case.timed:
+                end += 1
+        calls = [Call(c.case.args, c.case.kwargs, c.case.files, outputs) for c in checks[start:end]]
+        left = deadline - time.monotonic()
+        if left <= 0:
+            outcomes.append(Outcome(timed_out=True))
+            break
+        started = time.perf_counter()
+        got = caller.call(name, calls, timeout=left, forbidden=ex.forbidden)
+        if checks[start].case.timed and got and not got[0].timed_out and not got[0].crashed:
+            got[0].seconds = time.perf_counter() - started
+        if len(got) > len(calls):  # answers to calls never made: kept past the last check, where _judge_all looks
+            return outcomes + got[:len(calls)] + [Outcome()] * (len(checks) - end) + got[len(calls):]
+        outcomes += got
+        if len(got) < len(calls) or any(o.timed_out or o.crashed for o in got):
+            break
+        start = end
+    return outcomes
 
 
 # --------------------------------------------------------------------------- rules
@@ -389,7 +469,9 @@ def _label(check: Check) -> str:
 
 def _call_text(prepared: Prepared, check: Check, names: tuple[str, ...]) -> str:
     case = check.case
-    return render.call(prepared.exercise.function_name, case.args, case.kwargs, hidden=check.hidden, arg_names=names) + _label(check)
+    if case.function:
+        names = arg_names(prepared.exercise, case.function)
+    return render.call(case.function or prepared.exercise.function_name, case.args, case.kwargs, hidden=check.hidden, arg_names=names) + _label(check)
 
 
 def _judge_all(prepared: Prepared, outcomes: list[Outcome], extra: dict[str, Any]) -> ExerciseResult:
@@ -407,7 +489,10 @@ def _judge_all(prepared: Prepared, outcomes: list[Outcome], extra: dict[str, Any
         return _forbidden(ex, names_used, [f"{name} (called at run time)" for name in names_used])
     answered = [o for o in ran if not o.timed_out and not o.crashed]
     if answered and all(o.raised is not None and o.raised.is_a(["NotImplementedError"]) for o in answered):
-        return _missing(ex, ex.function_name, NameInfo(NOT_IMPLEMENTED))  # the untouched stub
+        unwritten = list(dict.fromkeys(c.case.function or ex.function_name for c, o in zip(checks, ran) if not o.timed_out and not o.crashed))
+        if len(unwritten) > 1:  # the untouched stubs of an exercise of several functions
+            return ExerciseResult(ex.id, NOT_IMPLEMENTED, f"{' and '.join(unwritten)} are not written yet (they still raise NotImplementedError). {_GENERIC_HINTS['not-implemented']}", "not-implemented")
+        return _missing(ex, unwritten[0] if unwritten else ex.function_name, NameInfo(NOT_IMPLEMENTED))  # the untouched stub
     failures: list[_Failure] = []
     container: list[_Failure] = []
     passed = [False] * len(checks)
@@ -421,7 +506,7 @@ def _judge_all(prepared: Prepared, outcomes: list[Outcome], extra: dict[str, Any
         outcome = outcomes[index]
         call_text = _call_text(prepared, check, names)
         if outcome.timed_out:
-            stop = _Failure(index, TIMEOUT, f"[timeout] {call_text} did not finish in time. {_GENERIC_HINTS['timeout']}", category="timeout", kind=check.kind)
+            stop = _Failure(index, TIMEOUT, f"[timeout] {call_text} did not finish in time. {ex.timeout_hint or _GENERIC_HINTS['timeout']}", category="timeout", kind=check.kind)
             failures.append(stop)
             continue
         if outcome.crashed:
@@ -429,7 +514,7 @@ def _judge_all(prepared: Prepared, outcomes: list[Outcome], extra: dict[str, Any
             failures.append(stop)
             continue
         if outcome.raised is not None and outcome.raised.is_a(["NotImplementedError"]) and isinstance(check.case, Case):
-            failures.append(_Failure(index, NOT_IMPLEMENTED, f"{call_text} raised NotImplementedError: this part of {ex.function_name} is not written yet.", category="not-implemented", kind=check.kind))
+            failures.append(_Failure(index, NOT_IMPLEMENTED, f"{call_text} raised NotImplementedError: this part of {check.case.function or ex.function_name} is not written yet.", category="not-implemented", kind=check.kind))
             continue
         failure = _judge(prepared, index, check, outcome, call_text, extra)
         if failure is not None and failure.category == "container":
@@ -437,7 +522,7 @@ def _judge_all(prepared: Prepared, outcomes: list[Outcome], extra: dict[str, Any
             container.append(failure)
             failure = None
         if failure is None and ex.check_modifies_input:
-            changed = _modified(check.case, outcome, names, sealed=check.hidden and prepared.graded)
+            changed = _modified(check.case, outcome, arg_names(ex, check.case.function) if check.case.function else names, sealed=check.hidden and prepared.graded)
             if changed:
                 failure = _Failure(index, FAILED, f"{call_text}: {changed}", category="modifies-input", kind=check.kind)
         if failure is None:
@@ -553,6 +638,8 @@ def _judge(prepared: Prepared, index: int, check: Check, outcome: Outcome, call_
         return _Failure(index, ERROR, f"{call_text} raised {shown}.{hint}", category="raised")
     got = ex.observe(case, outcome) if ex.observe is not None else outcome.value
     if case.judge is not None:
+        if case.timed:  # a speed check: the judge also gets the call's time, measured by the grader (see _run_calls)
+            extra = {**extra, "seconds": outcome.seconds}
         problem = case.judge(got, **extra) if extra else case.judge(got)
         if problem and sealed:
             problem = "the result does not pass this graded check (its values are not shown in graded feedback)."
@@ -831,7 +918,7 @@ def _blame_dependencies(prepared: Prepared, result: ExerciseResult, cells, earli
         if _values_right(other) and not _values_right(result):
             continue  # it only misses a rule about bad input: wrong values here are this exercise's own
         function = getattr(other, "function", "") or used
-        if _calls(cells, ex.function_name, function):
+        if any(_calls(cells, own, function) for own in called_functions(prepared)):
             failing.append(function)
     if not failing:
         return result
@@ -902,6 +989,10 @@ def _evaluate_values(prepared: Prepared, infos: dict[str, NameInfo], caller: Cal
     """Value exercises: every property (judge) and every named value is checked; each right one counts."""
     ex = prepared.exercise
     got = {name: infos[name].value for name in ex.names}
+    if all(value is None for value in got.values()):  # the released stub: `name = None  # your answer`
+        which = f"{ex.names[0]} is" if len(ex.names) == 1 else f"{', '.join(ex.names[:-1])} and {ex.names[-1]} are"
+        return ExerciseResult(ex.id, NOT_IMPLEMENTED, f"{which} still None: replace None by your answer, then run the cell.", "not-implemented",
+                              0, len(ex.names), 0.0, {"values": {"passed": 0, "total": len(ex.names)}})
     if ex.on_paper:
         computed = computed_answers(caller.sources(), ex.names)
         if computed:

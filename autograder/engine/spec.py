@@ -66,6 +66,19 @@ UNSET: Any = _Unset()
 
 
 @dataclass(frozen=True)
+class Setting:
+    """An argument that course.yml sets: ``grading.exercise_settings.<exercise>.<name>``,
+    else the exercise's declared default (:attr:`Exercise.settings`).  Resolved when the
+    exercise is graded (:func:`~autograder.engine.evaluate.with_settings`), so only
+    judged cases take one: no right answer is computed for them beforehand."""
+
+    name: str
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"Setting({self.name!r})"
+
+
+@dataclass(frozen=True)
 class InputFile:
     """A file the learner's function reads, written into its working folder first."""
 
@@ -110,6 +123,12 @@ class Case:
     hidden: bool = False
     judge: Callable[[Any], str | None] | None = None
     files: tuple[InputFile, ...] = ()
+    #: the learner's function this case calls when not the exercise's first name
+    #: (``relu_backward`` in the exercise ``relu``); it must be one of the exercise's names
+    function: str = ""
+    #: the call is made on its own and timed by the grader's clock (not the learner's
+    #: process); the judge receives ``seconds=`` besides the output (a speed check)
+    timed: bool = False
 
 
 @dataclass
@@ -129,6 +148,9 @@ class ErrorCase:
     label: str = ""
     files: tuple[InputFile, ...] = ()
     own: bool | None = None
+    #: the learner's function this case calls (see :attr:`Case.function`)
+    function: str = ""
+    timed = False  # bad input is never timed
 
     @property
     def needs_own_raise(self) -> bool:
@@ -200,6 +222,11 @@ class Exercise:
     weights: dict[str, float] = field(default_factory=dict)
     #: what to do instead of a forbidden call, when the rule's hint (FORBIDDEN_HINTS) does not fit
     forbidden_hint: str = ""
+    #: what course.yml's ``grading.exercise_settings.<id>`` may set, with the values used when it does not;
+    #: a case refers to one with a :class:`Setting` argument (train's epochs and learning rate)
+    settings: dict[str, Any] = field(default_factory=dict)
+    #: what to look at when the checks run out of time, when the generic hint does not fit
+    timeout_hint: str = ""
 
     @property
     def function_name(self) -> str:

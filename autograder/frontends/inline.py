@@ -72,6 +72,14 @@ def _grading() -> tuple[int, float]:
     return (int(env) if env else seed), timeout
 
 
+def _own_limits(exercise_id: str) -> tuple[float | None, dict]:
+    """course.yml's time limit (None: the course's) and settings of one exercise (grading.exercise_timeouts, exercise_settings)."""
+    course = _course()
+    grading = course.grading if course is not None else {}
+    timeout = (grading.get("exercise_timeouts") or {}).get(exercise_id)
+    return (float(timeout) if timeout is not None else None), dict((grading.get("exercise_settings") or {}).get(exercise_id) or {})
+
+
 def _weights(exercise):
     """course.yml's split of points over kinds of check, as every grader applies it."""
     from ..pipeline import course_weights
@@ -300,7 +308,8 @@ def check(exercise_id: str, *objects: Any, seed: int | None = None, timeout: flo
     seed : int, optional
         Seed of the practice hidden cases (default: course.yml's).
     timeout : float, optional
-        Seconds for all the exercise's checks (default: course.yml's ``exercise_timeout``).
+        Seconds for all the exercise's checks (default: course.yml's
+        ``exercise_timeouts`` for this exercise, else its ``exercise_timeout``).
     hidden : bool, optional
         Accepted for notebooks written for earlier versions, where hidden
         cases were a second call; they are part of every check now, so
@@ -324,7 +333,6 @@ def check(exercise_id: str, *objects: Any, seed: int | None = None, timeout: flo
     course_seed, course_timeout = _grading()
     seed = course_seed if seed is None else seed
     weights = _weights(exercise)
-    timeout = course_timeout if timeout is None else timeout
     caller = InProcessCaller(namespace)
     # The exercises this one uses are checked first, so that it can say "fix conv1d first",
     # as the other graders do.
@@ -332,11 +340,15 @@ def check(exercise_id: str, *objects: Any, seed: int | None = None, timeout: flo
     for used in exercise.uses:
         dependency = get(used)
         if all(name in namespace for name in dependency.names):
-            earlier[used] = evaluate(prepare(dependency, seed=seed, weights=weights), caller, timeout=timeout, earlier=earlier)
+            own_timeout, own_settings = _own_limits(used)
+            earlier[used] = evaluate(prepare(dependency, seed=seed, weights=weights), caller, timeout=timeout or own_timeout or course_timeout,
+                                     earlier=earlier, settings=own_settings)
+    own_timeout, own_settings = _own_limits(exercise.id)
+    timeout = timeout or own_timeout or course_timeout
     prepared = prepare(exercise, seed=seed, weights=weights)
-    result = evaluate(prepared, caller, timeout=timeout, earlier=earlier)
+    result = evaluate(prepared, caller, timeout=timeout, earlier=earlier, settings=own_settings)
     entry = Report("", exercise.assignment).add(result, _points(exercise))
-    message = verdict.text(entry)
+    message = verdict.shortened(verdict.text(entry))  # the whole message: `autograder check --json`
     if entry.status == PASSED:
         print(f"{message} {PRACTICE_NOTE}" if any(c.hidden for c in prepared.checks) else message)
     else:

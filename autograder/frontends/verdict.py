@@ -15,6 +15,8 @@ credit is a numeric ``execute_result`` after the message, and no credit is an
 """
 from __future__ import annotations
 
+import re
+
 from ..report import ExerciseReport
 
 ERROR_NAME = "CheckFailed"
@@ -29,6 +31,43 @@ def text(entry: ExerciseReport) -> str:
     if entry.status == "passed":
         return f"✓ {entry.id}: {entry.feedback}"
     return f"✗ {entry.id} ({entry.status}, {_points(entry.score)}/{_points(entry.max_score)} points): {entry.feedback}"
+
+
+#: About the most characters of a verdict that a notebook cell shows; the JSON report
+#: (``autograder check --json``) and the graders' reports keep the whole message.
+NOTEBOOK_CHARS = 600
+SHORTENED_NOTE = "(shortened: `autograder check --json` on the saved notebook shows the whole message)"
+_NAMED_LINE = re.compile(r"(?:This (?:partly )?looks like )?\[[a-z0-9-]+\]")
+
+
+def shortened(message: str, limit: int = NOTEBOOK_CHARS) -> str:
+    """``message`` in about ``limit`` characters, for a notebook cell.
+
+    Kept: the first line (the verdict and what passed) and the line that names a
+    misconception (its hint cut short if need be); then the other lines in their
+    order while they fit; a last line says where the whole message is.
+    """
+    if len(message) <= limit:
+        return message
+    lines = message.split("\n")
+    named = next((i for i, line in enumerate(lines) if i and _NAMED_LINE.match(line)), None)
+
+    def cut(line: str, room: int) -> str:
+        return line if len(line) <= room else line[:max(room, 40) - 1].rstrip() + "…"
+
+    kept = {0: cut(lines[0], limit // 2)}
+    room = limit - len(kept[0]) - len(SHORTENED_NOTE) - 2
+    if named is not None:
+        kept[named] = cut(lines[named], max(room // 2, 160))
+        room -= len(kept[named]) + 1
+    for i, line in enumerate(lines):
+        if i in kept:
+            continue
+        if len(line) + 1 > room:
+            break
+        kept[i] = line
+        room -= len(line) + 1
+    return "\n".join([kept[i] for i in sorted(kept)] + [SHORTENED_NOTE])
 
 
 def partial_credit_text(score: float) -> str:

@@ -83,11 +83,24 @@ class Limits:
     max_nesting: int = Bounds.max_nesting
     #: what the answers of one exercise may take in the grader's memory, decoded
     answers_mb: float = EXERCISE_REPLY_LIMIT // MB
+    #: exercises whose checks may take longer than ``exercise_timeout`` (all of them together), by id
+    exercise_timeouts: dict = field(default_factory=dict)
+    #: what an exercise's checks are run with, by id (course.yml's ``grading.exercise_settings``:
+    #: train's epochs and learning rate); carried here so that every grader, on any worker, has them
+    exercise_settings: dict = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: dict) -> "Limits":
         known = {f: settings[f] for f in cls.__dataclass_fields__ if f in settings}
         return cls(**known)
+
+    def timeout_for(self, exercise_id: str) -> float:
+        """Seconds for all the checks of ``exercise_id``."""
+        return float((self.exercise_timeouts or {}).get(exercise_id, self.exercise_timeout))
+
+    def settings_for(self, exercise_id: str) -> dict:
+        """course.yml's settings of ``exercise_id`` (empty when it sets none)."""
+        return dict((self.exercise_settings or {}).get(exercise_id) or {})
 
     def bounds(self) -> Bounds:
         """The notebook's bounds (checked before anything of it is parsed)."""
