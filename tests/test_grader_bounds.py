@@ -144,6 +144,16 @@ def test_nesting_depth_is_checked_before_parsing_and_honest_nesting_passes(cours
     assert Bounds().refusal(1, text, 0) == ""
 
 
+def test_a_deep_expression_without_brackets_is_refused_not_a_grader_failure(course, tmp_path):
+    """`1 + 1 + ... + 1` is as deep as it is long: the grader's own walks of the tree used to overflow Python's stack."""
+    chain = "y_by_hand = " + " + ".join(["1"] * 1500) + "\n"
+    path = planted_notebook(solution_path(course, ASSIGNMENT), tmp_path / "chain.ipynb", {"by_hand_full": chain})
+    report = {e.id: e for e in check_notebook(path, course=course, assignment=ASSIGNMENT).exercises}
+    assert report["by_hand_full"].status == "error" and report["by_hand_full"].score == 0
+    assert "nests expressions 1502 levels deep" in report["by_hand_full"].feedback and "at most 200" in report["by_hand_full"].feedback
+    assert all(report[e].status == "passed" for e in ("conv1d", "conv1d_mode", "output_length"))
+
+
 def test_forty_thousand_cells_are_refused_quickly_in_little_memory(course, tmp_path):
     path = _many_cells_notebook(course, tmp_path / "many.ipynb")
     tracemalloc.start()

@@ -89,6 +89,16 @@ class Bounds:
                     "so it did not run this cell: build deeply nested values step by step (variables, loops or helper functions)")
         return ""
 
+    @property
+    def max_depth(self) -> int:
+        """How deep a cell's syntax tree may be (honest course code: under 20; the grader's own
+        walks of it recurse, and CPython builds no tree past ~3000)."""
+        return 4 * self.max_nesting
+
+    def depth_refusal(self, position: int, source: str, depth: int) -> str:
+        return (f"{_cell_name(position, source)} nests expressions {depth} levels deep (a long chain of operators, calls or "
+                f"attributes); the grader reads at most {self.max_depth}, so it did not run this cell: split the expression into steps")
+
 
 def _size(n: int) -> str:
     if n >= 1024 * 1024:
@@ -291,15 +301,21 @@ def _seems_to_define(source: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(a or b for a, b in _SEEMS_TO_DEFINE.findall(source)))
 
 
-def _imports(tree: ast.Module) -> frozenset[str]:
+def _survey(tree: ast.Module) -> tuple[frozenset[str], int]:
+    """The modules a tree imports, and how deep it is, in one walk (without recursion)."""
     found: set[str] = set()
-    for node in ast.walk(tree):
+    deepest = 0
+    todo = [(tree, 1)]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
             found.update(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")
-    return frozenset(found)
+        todo.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return frozenset(found), deepest
 
 
 def read_notebook(path: str | Path, *, follow_links: bool = True, under: str | Path | None = None):
@@ -400,8 +416,13 @@ def extract_program(nb, path: str = "", bounds: Bounds | None = None) -> Program
             if _only_self_checks(tree):
                 continue
             code, tree = _strip_self_checks(code, tree)
+        imports, depth = _survey(tree) if tree is not None else (frozenset(), 0)
+        if depth > bounds.max_depth:  # `1 + 1 + ... + 1`: no bracket, yet as deep as it is long
+            refused = bounds.depth_refusal(position, source, depth)
+            program.notes.append(refused)
+            program.cells.append(ProgramCell(position, source, "", grade_id, defined_names(tree), refused=refused))
+            continue
         defines = defined_names(tree) if tree is not None else ()
-        imports = _imports(tree) if tree is not None else frozenset()
         program.cells.append(ProgramCell(position, source, code, grade_id, defines, note, tree, imports))
     program.grader_seconds = time.perf_counter() - started
     return program
