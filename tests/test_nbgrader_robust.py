@@ -18,7 +18,7 @@ every attack):
   is empty (an outdated schema to nbgrader), an answer cell flagged ``grade:
   true, points: 1000``, the by-hand answer cell flagged as a test cell (which
   ``autograder grade`` then does not run: 9 of 10);
-- a notebook that is not JSON, one that is a named pipe, one in a folder that
+- a notebook that is not JSON, one larger than course.yml's bound, one that is a named pipe, one in a folder that
   is a link to ada's; a check cell whose source is a number (nbgrader's
   sanitize steps fail on it); a ``timestamp.txt`` that is not a date.
 
@@ -51,6 +51,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 
 from autograder.course import load_course
 from autograder.frontends.grading import grade_class
@@ -134,7 +135,9 @@ def make_course(root: Path, course, *, students: tuple[str, ...] | None = None) 
     a = course.assignment(ASSIGNMENT)
     (root / bridge.SOURCE_DIRECTORY / ASSIGNMENT).mkdir(parents=True)
     shutil.copyfile(solution_path(course, ASSIGNMENT), root / bridge.SOURCE_DIRECTORY / ASSIGNMENT / a.notebook)
-    shutil.copyfile(course.path, root / "course.yml")
+    settings = yaml.safe_load(course.path.read_text(encoding="utf-8"))
+    settings["grading"]["max_notebook_mb"] = 1  # so that a notebook too large to read is 1.5 MB, not 16
+    (root / "course.yml").write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
     (root / bridge.CONFIG_NAME).write_text(bridge.config_text(course), encoding="utf-8")
     local = load_course(root / "course.yml")
     local.secret_seed()
@@ -186,6 +189,8 @@ def make_course(root: Path, course, *, students: tuple[str, ...] | None = None) 
             _edited(released, path, answers, change)
     if (path := place("not-json")) is not None:
         path.write_text('{"cells": [', encoding="utf-8")
+    if (path := place("too-large")) is not None:  # over course.yml's max_notebook_mb: refused before it is read
+        _edited(released, path, answers, lambda nb: nb.cells.append(nbformat.v4.new_markdown_cell("notes " * 250_000)))
     return root
 
 
@@ -282,8 +287,10 @@ def test_every_student_scores_what_autograder_grade_gives(graded, course):
     for student in GRADED:
         want = full - course.assignment(ASSIGNMENT).points["by_hand_full"] if student == "reflag-test" else full
         assert exported[student] == want, (student, exported[student])
-    for student in (*LINKED, "not-json"):
+    for student in (*LINKED, "not-json", "too-large"):
         assert exported[student] == 0.0, student
+    too_large = {e["feedback"] for e in c.hardened.reports["too-large"]["exercises"]}
+    assert len(too_large) == 1 and "a notebook file may be at most 1 MB" in too_large.pop()
 
 
 @pytest.mark.parametrize("student", sorted(LINKED))

@@ -22,7 +22,8 @@ cell leaves ``DeduplicateIds`` an empty ``nbgrader`` entry that
   log says so;
 - the notebook is read as ``autograder grade`` reads it
   (:func:`~autograder.notebook.load.read_notebook` without following links,
-  the refusals of :mod:`autograder.frontends.grading.discover`).
+  the refusals of :mod:`autograder.frontends.grading.discover`, course.yml's
+  bound on the file's size).
   ``SandboxGrade`` grades exactly that notebook, so both commands give every
   student the same score; a refused or unreadable notebook scores 0 with the
   reason in every check cell's verdict.  What nbgrader's preprocessors process
@@ -48,6 +49,7 @@ import datetime
 import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_markdown_cell, new_notebook
@@ -228,8 +230,11 @@ class HardenedAutograde(Autograde, _LearnerFiles):
         label = visible(os.path.relpath(notebook_filename, under))
         raw = None
         why = refused(notebook_filename, under)
+        too_big = "" if why else self._file_refusal(notebook_filename, meta["assignment"])
         if why:
             submitted = Submitted(problem=why)
+        elif too_big:
+            submitted = Submitted(unreadable=too_big)
         else:
             try:
                 raw = read_notebook(notebook_filename, follow_links=False, under=under)
@@ -254,6 +259,19 @@ class HardenedAutograde(Autograde, _LearnerFiles):
         except Exception as exc:  # noqa: BLE001 - nbformat raises several types
             self.log.warning("autograder: %s could not be kept as a notebook (%s); its verdicts are given in a stand-in", label, exc)
             return _kept_elsewhere(exc), mtime
+
+    def _file_refusal(self, notebook_filename: str, assignment_id: str) -> str:
+        """Why the file is too large to read, under course.yml's bounds, as `autograder grade` says it ('' when it is not)."""
+        from ...course import CourseError
+        from ...sandbox.session import Limits
+        from .autograde import _course
+
+        try:
+            bounds = Limits.from_settings(_course(Path(self.coursedir.root), assignment_id).grading).bounds()
+            size = os.lstat(notebook_filename).st_size
+        except (CourseError, OSError):
+            return ""  # SandboxGrade reports a course it cannot read; read_notebook a file it cannot read
+        return bounds.file_refusal(Path(notebook_filename).name, size)
 
     def when_conversion_fails(self, notebook_filename: str, resources: dict, exc: Exception):
         if not self._sanitizing:
