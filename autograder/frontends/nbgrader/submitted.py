@@ -31,8 +31,9 @@ cell leaves ``DeduplicateIds`` an empty ``nbgrader`` entry that
   anyway, a stand-in notebook carries them instead, and that student is
   graded all the same;
 - ``timestamp.txt`` is read without following links; one that is not a date
-  counts as no timestamp (as ``autograder grade`` does) instead of ending the
-  run.
+  counts as no timestamp (as ``autograder grade`` does), where nbgrader's own
+  reading fails that student (it calls a ``CourseDirectory.fail`` that does
+  not exist).
 
 :class:`RestoreCellMetadata`, first of ``Autograde.sanitize_preprocessors``,
 gives every cell the nbgrader metadata the instructor's notebook gives it in
@@ -207,7 +208,7 @@ class HardenedAutograde(Autograde, _LearnerFiles):
         coursedir = self.coursedir
         had = "get_existing_timestamp" in vars(coursedir)
         original = coursedir.get_existing_timestamp
-        coursedir.get_existing_timestamp = self._existing_timestamp  # nbgrader's follows links and ends the run on a bad date
+        coursedir.get_existing_timestamp = self._existing_timestamp  # nbgrader's follows links, fails a student on a bad date
         try:
             super().start()
         finally:
