@@ -220,6 +220,15 @@ def test_limits_come_from_course_yml_and_are_validated(course, tmp_path):
     report = check_notebook(solution_path(course, ASSIGNMENT), course=small, assignment=ASSIGNMENT)
     conv1d = next(e for e in report.exercises if e.id == "conv1d")
     assert conv1d.score == 0 and "a cell may hold at most 1 KB" in conv1d.feedback, conv1d.feedback
+    assert next(e for e in report.exercises if e.id == "output_length").status == "passed"
+    # the file, and the code of all cells together
+    tiny = dataclasses.replace(course, grading={**course.grading, "max_notebook_mb": 0.001})
+    report = check_notebook(solution_path(course, ASSIGNMENT), course=tiny, assignment=ASSIGNMENT)
+    assert report.score == 0 and all("a notebook file may be at most 0.001 MB" in e.feedback for e in report.exercises)
+    program = load_program(solution_path(course, ASSIGNMENT), Bounds(max_code_kb=1))
+    late = [c for c in program.cells if c.refused]
+    assert late and all("the code cells before it already hold" in c.refused and "at most 1 KB of code" in c.refused for c in late)
+    assert program.cells[0].refused == ""
 
 
 # -- class 5: memory the budget does not see -----------------------------------------------------
