@@ -1,4 +1,4 @@
-"""``autograder grade``, ``report``, ``export`` and ``audit`` (registered by :mod:`autograder.cli`)."""
+"""``autograder grade``, ``report``, ``export``, ``audit`` and ``integrity`` (registered by :mod:`autograder.cli`)."""
 from __future__ import annotations
 
 import argparse
@@ -102,6 +102,10 @@ def add_commands(subparsers) -> None:
     p.add_argument("--assignment", "-a", help="assignment id (default: every assignment found in the hardened reports)")
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
     p.set_defaults(run=cmd_audit)
+
+    from ..integrity.command import add_command as add_integrity
+
+    add_integrity(subparsers)  # `autograder integrity`: pairs worth a second look (autograder.frontends.integrity)
 
 
 def _course(args):

@@ -18,6 +18,10 @@ several):
 ``summary.md`` and ``*.png``
     the same tables and figures, for a repository or an e-mail.
 
+When ``autograder integrity`` has written ``GRADES_DIR/integrity/``, both
+end with an "Integrity" section: pairs of students worth a second look,
+linked to the integrity page (:mod:`autograder.frontends.integrity.section`).
+
 Figures are drawn with matplotlib's Agg backend, without the PNG metadata
 that would name matplotlib's web site.  A student "needs attention" when an
 exercise crashed (error), timed out or made a forbidden call, when the
@@ -365,10 +369,15 @@ def write_report(dirs: list[str | Path], output: str | Path | None = None, *, co
     course_title = title or (getattr(course, "title", None) if course is not None else None) or "Class report"
     subtitle = ", ".join(f"{a['id']}: {a['n']} submissions" for a in assignments)
     page = render("class", title=course_title, subtitle=subtitle, assignments=assignments, across=across)
+    # The Integrity section: pairs worth a second look, where `autograder integrity` wrote GRADES/integrity/.
+    from ..integrity.section import integrity_items, section_html, section_markdown
+
+    integrity = integrity_items(grades, out)
+    page = page.replace("</body>", section_html(integrity) + "</body>", 1)
     for name, png in files.items():
         (out / name).write_bytes(png)
     (out / "index.html").write_text(page, encoding="utf-8")
-    (out / "summary.md").write_text(markdown_summary(course_title, assignments, across), encoding="utf-8")
+    (out / "summary.md").write_text(markdown_summary(course_title, assignments, across) + section_markdown(integrity), encoding="utf-8")
     return out / "index.html"
 
 
