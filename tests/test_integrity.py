@@ -247,6 +247,13 @@ PAT_CONV1D = """def conv1d(x, h):
         out[j:j + x.size] += h[j] * x.astype(wide)
     return out
 """
+PAT_LENGTH = """def output_length(n, k, mode="full"):
+    lengths = dict(full=n + k - 1, same=max(n, k), valid=max(n, k) - min(n, k) + 1)
+    try:
+        return lengths[mode]
+    except KeyError:
+        raise ValueError(f"mode {mode!r} is not one of {sorted(lengths)}") from None
+"""
 OTHER_CONV1D = """def conv1d(a, b):
     a, b = np.asarray(a).tolist(), np.asarray(b).tolist()
     if len(a) == 0 or len(b) == 0:
@@ -264,10 +271,10 @@ def small(tmp_path_factory, course):
     students = ic.independent_class(6, seed=31, no_flip=0, plants=False)
     plant = next(p for p in ic.all_plants() if p[0] == ASSIGNMENT and p[1].misconception == "valid-off-by-one" and p[1].exercise == "conv1d_mode")[1]
     mine = ic.independent_class(2, seed=77, no_flip=0, plants=False)
-    # two right conv1d of their own, and one wrong conv1d_mode (a planted misconception), copied and disguised
-    students["pat"] = dict(mine["s000"], conv1d=PAT_CONV1D, conv1d_mode=plant.source.strip("\n") + "\n")
+    # two right conv1d of their own; a wrong conv1d_mode (a planted misconception) and an output_length, copied and disguised
+    students["pat"] = dict(mine["s000"], conv1d=PAT_CONV1D, conv1d_mode=plant.source.strip("\n") + "\n", output_length=PAT_LENGTH)
     students[HOSTILE] = dict(mine["s001"], conv1d=OTHER_CONV1D, conv1d_mode=ic.commented(ic.renamed(plant.source, "q"), random.Random(3))
-                             + "# </pre><script>alert('code')</script>\n")
+                             + "# </pre><script>alert('code')</script>\n", output_length=ic.renamed(PAT_LENGTH, "r"))
     root = tmp_path_factory.mktemp("integrity-small")
     downloads = ic.write_class(students, root, layout="flat")
     grades = root / "grades"
