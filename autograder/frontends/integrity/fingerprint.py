@@ -311,7 +311,9 @@ def normalise(source: str) -> tuple[list[Unit], bool]:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 node.body = _strip_docstring(node.body)
         return _Linearizer().block(tree.body, renamed.body, top=True), True
-    except RecursionError:
+    except (RecursionError, MemoryError):
+        return _raw_units(source), False
+    except Exception:  # a construct ast.unparse cannot print back (it should not happen): compared as text
         return _raw_units(source), False
 
 
