@@ -30,7 +30,7 @@ from . import render
 from .codec import roundtrip
 from .compare import Mismatch, compare
 from .credit import _evidence, case_properties, credit, whole_properties_failed, whole_sentence
-from .forbidden import parse_cells, static_findings
+from .forbidden import course_code_findings, parse_cells, static_findings
 from .outcome import Call, Caller, NameInfo, Outcome, WorkPath
 from .spec import FORBIDDEN_HINT, FORBIDDEN_HINTS, UNSET, Case, CreditWeights, ErrorCase, Exercise, InputFile, Setting, resolve_weights
 from ..notebook.syntax import tree_of
@@ -126,6 +126,8 @@ class Prepared:
     graded: bool = False
     _wrong: dict[tuple[int, str], Any] = field(default_factory=dict)
     _bad_input_only: dict[str, bool] = field(default_factory=dict)
+    #: the learner's functions' code, for misconceptions told apart by how they were written (Misconception.code)
+    code: str = ""
 
     def wrong_output(self, index: int, misconception) -> Any:
         key = (index, misconception.id)
@@ -200,7 +202,11 @@ def prepare(ex: Exercise, *, seed: int, visible: bool = True, hidden: bool = Tru
         resolved = resolve_weights(ex, weights)
     else:
         resolved = dict(weights)
-    return Prepared(ex, checks, seed, resolved, graded=graded)
+    prepared = Prepared(ex, checks, seed, resolved, graded=graded)
+    precomputed = getattr(ex, "precomputed_wrong", None)
+    if precomputed is not None:  # a learner kit's exercise: no wrong implementation, their outputs compiled
+        prepared._wrong.update(precomputed(seed, len(checks)))
+    return prepared
 
 
 def with_settings(prepared: Prepared, settings: Mapping[str, Any] | None) -> Prepared:
@@ -322,21 +328,33 @@ def evaluate(prepared: Prepared, caller: Caller, *, timeout: float, earlier: Map
     prepared = with_settings(prepared, settings)
     ex = prepared.exercise
     infos = caller.lookup(ex.names, owner=ex.id)
+    if ex.kind == "function":
+        # What the code says comes first: a function that uses a forbidden name is forbidden
+        # whether or not its cell ran (the sandbox cannot import the course's own package,
+        # the learner's kernel can: one verdict for both).
+        functions = called_functions(prepared)
+        cells = parse_cells(caller.sources())
+        findings = [f for name in functions for f in static_findings(cells, name, ex.forbidden)]
+        if findings:
+            return _forbidden(ex, list(dict.fromkeys(f.name for f in findings)), list(dict.fromkeys(f.describe() for f in findings)))
+    else:
+        course = course_code_findings(parse_cells(caller.sources()), ex.names)
+        if course:
+            uses = "; ".join(f"{f.name} (line {f.line}: {f.text.strip()[:80]})" for f in course)
+            return ExerciseResult(ex.id, FORBIDDEN, f"[forbidden-call] {' and '.join(ex.names)} come from {uses}. {forbidden_hint(ex, ['autograder'])}",
+                                  "forbidden-call", 0, 1, 0.0, {"by_hand": {"passed": 0, "total": 1}})
     for name in ex.names:
         info = infos[name]
         if info.state != "defined":
             return _missing(ex, name, info)
     if ex.kind == "value":
         return _evaluate_values(prepared, infos, caller)
-    functions = called_functions(prepared)
     for name in functions:
         if not infos[name].is_callable:
             return ExerciseResult(ex.id, FAILED, f"{name} should be a function (def {_signature_of(ex, name)}:); it is {render.value(infos[name].value, 80)}.")
-    cells = parse_cells(caller.sources())
-    findings = [f for name in functions for f in static_findings(cells, name, ex.forbidden)]
-    if findings:
-        return _forbidden(ex, list(dict.fromkeys(f.name for f in findings)), list(dict.fromkeys(f.describe() for f in findings)))
     extra = {n: infos[n].value for n in ex.names[1:] if n not in functions}
+    if any(m.code is not None for m in ex.misconceptions):
+        prepared = replace(prepared, code=function_code(cells, functions))
     outcomes = _run_calls(prepared, caller, timeout)
     result = _judge_all(prepared, outcomes, extra)
     if result.status != PASSED and ex.uses and earlier:
@@ -349,6 +367,24 @@ def called_functions(prepared: Prepared) -> tuple[str, ...]:
     """The learner's functions that ``prepared``'s checks call: the exercise's first name, then those cases name."""
     ex = prepared.exercise
     return tuple(dict.fromkeys([ex.function_name, *(c.case.function for c in prepared.checks if c.case.function)]))
+
+
+def function_code(cells, functions: Sequence[str]) -> str:
+    """The source of the learner's ``functions`` (their last definitions) and of the functions they call."""
+    defs: dict[str, tuple[str, ast.AST]] = {}
+    for cell in cells:
+        for node in cell.tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                defs[node.name] = ("\n".join(cell.lines), node)
+    seen: list[str] = []
+    todo = list(functions)
+    while todo:
+        name = todo.pop(0)
+        if name in seen or name not in defs:
+            continue
+        seen.append(name)
+        todo += [n.id for n in ast.walk(defs[name][1]) if isinstance(n, ast.Name) and n.id in defs]
+    return "\n\n".join(ast.get_source_segment(*defs[name]) or "" for name in seen)
 
 
 def _signature_of(ex: Exercise, name: str) -> str:
@@ -709,6 +745,8 @@ def _explains(prepared: Prepared, misconception, failure: _Failure) -> bool:
             return False
     if check.kind == "error":
         return False
+    if misconception.code is not None and not misconception.code(prepared.code):
+        return False  # the same numbers, written another way: another misconception's
     if misconception.detect is not None:
         try:
             if misconception.detect(check.case, failure.got):
@@ -809,6 +847,8 @@ def _diagnose(prepared: Prepared, failures: list[_Failure], breakdown: dict, fra
             lines, tag = _results_block(prepared, members)
         elif block == "rule":
             lines, tag = _rule_block(prepared, members)
+        elif block == "judge" and named is None:
+            lines, tag = _judged_block(prepared, members)
         else:
             lines.append(first.message)
             if len(members) > 1:
@@ -852,6 +892,24 @@ def _results_block(prepared: Prepared, members: list[_Failure]) -> tuple[list[st
     if first.mismatch is not None and first.mismatch.kind == "shape":
         lines.append(f"[wrong-shape] {_GENERIC_HINTS['wrong-shape']}")
         return lines, "wrong-shape"
+    return lines, None
+
+
+def _judged_block(prepared: Prepared, members: list[_Failure]) -> tuple[list[str], str | None]:
+    """Answers judged by behaviour (a training run, a learned kernel) that fail: the first, and the
+    misconception whose detector recognises it (``detect`` only: there is no right value to compare)."""
+    first = members[0]
+    lines = [first.message] + ([f"({len(members) - 1} more case{'s' * (len(members) != 2)} {_MORE['judge']}.)"] if len(members) > 1 else [])
+    case = prepared.checks[first.index].case
+    for misconception in prepared.exercise.misconceptions:
+        if misconception.detect is None or (misconception.code is not None and not misconception.code(prepared.code)):
+            continue
+        try:
+            found = bool(misconception.detect(case, first.got))
+        except Exception:  # a detector that cannot read this answer does not apply
+            found = False
+        if found:
+            return lines + [_named(misconception.id, misconception.hint, 1, 1)], misconception.id
     return lines, None
 
 
@@ -926,7 +984,9 @@ def _blame_dependencies(prepared: Prepared, result: ExerciseResult, cells, earli
     which = "which fails" if len(failing) == 1 else "which fail"
     first = failing[0] if len(failing) == 1 else "them"
     lead = summary(result.breakdown)
-    lines = [l for l in result.feedback.splitlines() if l.strip() and l != lead]
+    lines = [l for l in result.feedback.splitlines() if l.strip()]
+    if lead and lines and lines[0].startswith(lead):
+        lead = lines.pop(0)  # the summary, with what it adds (a whole kind of input wrong)
     text = f"{ex.function_name} calls your {names}, {which}: fix {first} first (its own check says what is wrong), then check {ex.function_name} again."
     feedback = "\n".join([text] + ([lead] if lead else []) + ([f"The first check that fails here: {lines[0]}"] if lines else []))
     return ExerciseResult(ex.id, result.status, feedback, None, result.checks_passed, result.checks_total, result.fraction, result.breakdown)
@@ -1013,7 +1073,7 @@ def _evaluate_values(prepared: Prepared, infos: dict[str, NameInfo], caller: Cal
             judged_ok += 1
     values_ok = 0
     for name in ex.names:
-        mismatch = compare(ex.values[name], got[name], returns="any", tol=ex.tolerance, reveal="none", what=name)
+        mismatch = compare_answer(ex.values[name], got[name], tol=ex.tolerance, reveal="none", what=name)
         if mismatch is None:
             values_ok += 1
             continue
@@ -1055,7 +1115,14 @@ def _value_misconception(misconception, name: str, got: dict[str, Any], ex: Exer
         wrong = misconception.wrong() if misconception.wrong is not None else {}
     except Exception:  # a detector that cannot read this value does not apply
         return False
-    return name in wrong and compare(wrong[name], got[name], returns="any", tol=ex.tolerance) is None
+    return name in wrong and compare_answer(wrong[name], got[name], tol=ex.tolerance) is None
+
+
+def compare_answer(expected: Any, got: Any, *, tol, reveal: str = "full", what: str = "the result") -> Mismatch | None:
+    """:func:`compare` for a value exercise's answer, which a learner kit holds sealed (it compares itself)."""
+    if hasattr(expected, "compare_answer"):
+        return expected.compare_answer(got, tol=tol, reveal=reveal, what=what)
+    return compare(expected, got, returns="any", tol=tol, reveal=reveal, what=what)
 
 
 # --------------------------------------------------------------------------- answers worked on paper

@@ -382,3 +382,42 @@ class _ImportWire:
             self.wires.hits.append(fullname)
             raise ForbiddenCall(f"importing {fullname} is not allowed in this exercise")
         return None
+
+
+def course_code_findings(cells: list[_Cell], names: Iterable[str]) -> list[Finding]:
+    """Values computed with the course's own package (beyond ``check`` and ``demo``).
+
+    For value exercises: a cell that binds one of ``names`` and imports, or
+    refers to a name imported from, ``autograder`` (the references, the
+    exercise declarations).  The learner's kernel could import them; the
+    sandbox cannot, so without this rule the notebook's check() and the
+    graders would disagree.
+    """
+    names = set(names)
+    scope = _Scope()
+    for cell in cells:
+        _record_imports(cell.tree, scope)
+    course = {alias for alias, target in scope.aliases.items() if target == "autograder" or target.startswith("autograder.")}
+    course -= {"check", "demo"} if scope.aliases.get("check", "").startswith("autograder") else set()
+    findings = []
+    for cell in cells:
+        binds = {t.id for node in cell.tree.body if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign))
+                 for t in (node.targets if isinstance(node, ast.Assign) else [node.target]) if isinstance(t, ast.Name)}
+        if not binds & names:
+            continue
+        for sub in ast.walk(cell.tree):
+            name = ""
+            if isinstance(sub, ast.Name) and sub.id in course and sub.id not in ("check", "demo"):
+                name = scope.aliases[sub.id]
+            elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+                module = sub.module if isinstance(sub, ast.ImportFrom) else sub.names[0].name
+                if (module or "").split(".")[0] == "autograder" and not (isinstance(sub, ast.ImportFrom) and module == "autograder"
+                                                                         and all(a.name in ("check", "demo") for a in sub.names)):
+                    name = module
+            if name:
+                line = getattr(sub, "lineno", 0)
+                text = cell.lines[line - 1] if 0 < line <= len(cell.lines) else ""
+                findings.append(Finding(name, line, cell.index, text))
+                break
+    return findings
+

@@ -39,6 +39,8 @@ AUTODIFF_FORBIDDEN = ("torch", "jax", "autograd", "tensorflow", "mxnet")
 
 #: What to do instead, by rule: the first rule a forbidden name falls under gives the hint.
 FORBIDDEN_HINTS = (
+    (("autograder",), "The course's own package is the grader's, not part of your answer: write the function yourself "
+                      "(only `from autograder import check, demo` belongs in a notebook)."),
     (AUTODIFF_FORBIDDEN, "This exercise is about writing the gradient yourself: replace the automatic differentiation by its formula, worked out by hand."),
     (BY_HAND_FORBIDDEN, "This exercise is about doing the computation yourself: replace the library call by your own loops or slicing."),
 )
@@ -171,6 +173,9 @@ class Misconception:
     hint: str
     wrong: Callable[..., Any] | None = None
     detect: Callable[[Case, Any], bool] | None = None
+    #: besides the numbers, what the learner's code must show (``code(source)`` of their function and
+    #: the functions it calls): two ways of writing that give the same wrong numbers, named apart
+    code: Callable[[str], bool] | None = None
 
 
 @dataclass

@@ -109,11 +109,11 @@ class InProcessCaller:
         self.namespace = namespace
 
     def sources(self) -> list[tuple[int | None, str]]:
-        from ..notebook.load import _strip_self_checks, _to_python
+        from ..notebook.load import without_self_checks
 
         history = _history()
         if history:
-            return [(None, _strip_self_checks(_to_python(cell))) for cell in history]
+            return [(None, without_self_checks(cell)) for cell in history]
         out = []
         for value in self.namespace.values():
             if inspect.isfunction(value):
@@ -169,8 +169,7 @@ class InProcessCaller:
                 (folder / f.name).write_bytes(f.data)
             args = codec.roundtrip(_resolve(call.args, folder))
             kwargs = codec.roundtrip(_resolve(call.kwargs, folder))
-            args = tuple(codec.plain_array(a) if isinstance(a, codec.ArrayInfo) else a for a in args)
-            kwargs = {k: codec.plain_array(v) if isinstance(v, codec.ArrayInfo) else v for k, v in kwargs.items()}
+            args, kwargs = codec.plain_values(args), codec.plain_values(kwargs)
             outcome = Outcome()
             started = time.perf_counter()
             wires.arm(forbidden)

@@ -194,12 +194,18 @@ def _is_demo(node: ast.stmt) -> bool:
     return False
 
 
+#: what a self-check line may import from the course's package; anything else of it
+#: (``import autograder.references.cnn as _r``) stays in the program, where the
+#: by-hand and course-code rules see it (and the sandbox cannot import it)
+SELF_CHECK_NAMES = frozenset({"check", "demo"})
+
+
 def _is_self_check(node: ast.stmt) -> bool:
     if _is_demo(node):
         return True
-    if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "autograder":
-        return True
-    if isinstance(node, ast.Import) and all(a.name.split(".")[0] == "autograder" for a in node.names):
+    if isinstance(node, ast.ImportFrom) and node.module == "autograder" and not node.level:
+        return all(a.name in SELF_CHECK_NAMES for a in node.names)
+    if isinstance(node, ast.Import) and all(a.name == "autograder" and a.asname is None for a in node.names):
         return True
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
         func = node.value.func
@@ -252,6 +258,17 @@ def _strip_self_checks(code: str, tree: ast.Module) -> tuple[str, ast.Module]:
     body = [ast.Pass(lineno=node.lineno, col_offset=0, end_lineno=node.lineno, end_col_offset=4) if node in drop else node
             for node in tree.body]
     return stripped, ast.Module(body=body, type_ignores=tree.type_ignores)
+
+
+def without_self_checks(source: str) -> str:
+    """A cell's code as the grader runs it: IPython syntax translated, self-check lines removed
+    (what the notebook's own ``check()`` reads from the kernel's history)."""
+    code = _to_python(source)
+    try:
+        tree = parse_python(code)
+    except UNPARSEABLE:
+        return code
+    return _strip_self_checks(code, tree)[0]
 
 
 def defined_names(code: str | ast.Module) -> tuple[str, ...]:
