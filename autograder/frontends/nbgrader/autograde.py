@@ -40,6 +40,7 @@ from ...report import Report
 from ...sandbox.session import Limits, warm_up
 from .. import verdict
 from .submitted import submitted_for
+from ..grading.discover import visible
 from ..grading.work import prepared_for
 
 CHECK_PREFIX = "check_"
@@ -84,11 +85,11 @@ def start_servers() -> None:
     start_sandbox_servers(everything=True)
 
 
-def grade_notebook(nb, *, course: Course, assignment_id: str, label: str = "") -> Report:
-    """The hardened report of one (sanitized) notebook, graded with the secret seed."""
+def grade_notebook(nb, *, course: Course, assignment_id: str, student: str, label: str = "") -> Report:
+    """The hardened report of one (sanitized) notebook, graded on ``student``'s hidden cases of the secret seed."""
     info = course.assignment(assignment_id)
     exercises = for_assignment(assignment_id)
-    prepared = prepared_for(assignment_id, course.secret_seed(), course.grading.get("weights"))
+    prepared = prepared_for(assignment_id, course.secret_seed(), course.grading.get("weights"), student=student)
     limits = Limits.from_settings(course.grading)
     try:  # within course.yml's bounds, as autograder grade reads it (too many cells: the notebook is refused)
         program = extract_program(nb, label, limits.bounds())
@@ -146,12 +147,13 @@ class SandboxGrade(NbGraderPreprocessor):
             raise RuntimeError(f"autograder: cannot grade {assignment_id!r} in {root}: {exc}") from None
         warm_up()
         label = f"{meta.get('student', '')}/{assignment_id}/{meta.get('notebook', '')}.ipynb"
+        student = visible(str(meta.get("student", "")))  # the id `autograder grade` gives the same folder
         # the learner's file as `autograder grade` reads it (None: nbgrader's own Autograde read it)
         submitted = submitted_for(self, resources)
         if submitted is not None and submitted.refused:
             report = submitted.report(course=course, assignment_id=assignment_id, label=label)
         else:
-            report = grade_notebook(nb if submitted is None else submitted.raw, course=course, assignment_id=assignment_id, label=label)
+            report = grade_notebook(nb if submitted is None else submitted.raw, course=course, assignment_id=assignment_id, student=student, label=label)
         restored = write_verdicts(nb, report)
         if restored and not (submitted is not None and submitted.refused):  # a refused notebook has none by design
             self.log.warning("autograder: %s had no check cell for %s; added back with its hardened verdict", label, ", ".join(restored))
