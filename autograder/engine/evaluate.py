@@ -837,6 +837,8 @@ def _diagnose(prepared: Prepared, failures: list[_Failure], breakdown: dict, fra
         tag: str | None = None
         if block == "stop":
             text = first.message
+            if not_run > 0 and not text.rstrip().endswith((".", ")")):
+                text = text.rstrip() + "."
             if not_run > 0 and first.category != "no-answer":
                 text += f" The {not_run} check{'s' * (not_run != 1)} after it were not run (they count as failed)."
             elif not_run > 0:

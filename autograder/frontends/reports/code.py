@@ -120,11 +120,14 @@ def load_cells(notebook: str | Path) -> Cells | None:
     """
     from ...notebook.load import Bounds, _to_python, defined_names
 
+    from ...notebook.files import read_regular
+
     bounds = Bounds()
     try:
-        if bounds.file_refusal("", Path(notebook).stat().st_size):
+        if bounds.file_refusal("", Path(notebook).lstat().st_size):
             return None
-        data = json.loads(Path(notebook).read_text(encoding="utf-8"))
+        # Never through a link: a file swapped in after discovery would be shown as this learner's code.
+        data = json.loads(read_regular(notebook, follow_links=False).decode("utf-8"))
     except (OSError, ValueError, RecursionError, MemoryError):
         return None
     cells = Cells()
