@@ -273,6 +273,19 @@ def plain_array(value: Any) -> np.ndarray:
     return np.ndarray.view(value, np.ndarray) if isinstance(value, np.ndarray) else np.asarray(value)
 
 
+def plain_values(value: Any) -> Any:
+    """Decoded arguments as a learner's function receives them: every array a plain ndarray,
+    also inside tuples, lists and dicts (train's params), so that nothing of the grader's
+    own types reaches learner code or comes back in its results."""
+    if isinstance(value, ArrayInfo):
+        return plain_array(value)
+    if type(value) in (tuple, list):
+        return type(value)(plain_values(v) for v in value)
+    if type(value) is dict:
+        return {k: plain_values(v) for k, v in value.items()}
+    return value
+
+
 def dumps(value: Any) -> bytes:
     """Encode a message (already plain) as compact JSON bytes."""
     return json.dumps(value, separators=(",", ":"), allow_nan=False).encode("utf-8")

@@ -394,12 +394,17 @@ def _signature_of(ex: Exercise, name: str) -> str:
     return f"{name}(...)"
 
 
+#: How many times a timed check's call is made; the judge gets the fastest.
+TIMED_REPEATS = 3
+
+
 def _run_calls(prepared: Prepared, caller: Caller, timeout: float) -> list[Outcome]:
     """Every check's call, in order, within ``timeout`` for them all.
 
     Consecutive checks of one function go to the learner's process together; a
-    timed check (a speed check) goes alone, and its time is measured here, by the
-    grader's clock, whatever the learner's process reports.  A call that does
+    timed check (a speed check) goes alone, :data:`TIMED_REPEATS` times, and its
+    time is the fastest of them measured here, by the grader's clock, whatever the
+    learner's process reports (the time of passing the data both ways included).  A call that does
     not finish (a timeout, a crash) ends the run: later checks get no answer.
     """
     ex = prepared.exercise
@@ -422,7 +427,15 @@ def _run_calls(prepared: Prepared, caller: Caller, timeout: float) -> list[Outco
         started = time.perf_counter()
         got = caller.call(name, calls, timeout=left, forbidden=ex.forbidden)
         if checks[start].case.timed and got and not got[0].timed_out and not got[0].crashed:
-            got[0].seconds = time.perf_counter() - started
+            fastest = time.perf_counter() - started
+            for _ in range(TIMED_REPEATS - 1):  # the fastest of a few calls: the machine's other work counts less
+                left = deadline - time.monotonic()
+                started = time.perf_counter()
+                again = caller.call(name, calls, timeout=left, forbidden=ex.forbidden) if left > 0 else []
+                if len(again) != 1 or again[0].timed_out or again[0].crashed:
+                    break
+                fastest = min(fastest, time.perf_counter() - started)
+            got[0].seconds = fastest
         if len(got) > len(calls):  # answers to calls never made: kept past the last check, where _judge_all looks
             return outcomes + got[:len(calls)] + [Outcome()] * (len(checks) - end) + got[len(calls):]
         outcomes += got

@@ -386,8 +386,7 @@ def _serve_call(channel: Channel, request: dict, ns: dict, workdir: str) -> None
                 _write_file(str(name), codec.bytes_from_plain(data), folder)
         args = _resolve(codec.from_plain(call.get("args", {"$tuple": []})), folder)
         kwargs = _resolve(codec.from_plain(call.get("kwargs", {"$dict": []})), folder)
-        args = tuple(codec.plain_array(a) if isinstance(a, codec.ArrayInfo) else a for a in args)
-        kwargs = {k: codec.plain_array(v) if isinstance(v, codec.ArrayInfo) else v for k, v in kwargs.items()}
+        args, kwargs = codec.plain_values(args), codec.plain_values(kwargs)
         reply: dict = {"t": "result", "i": position}
         budget = [codec.MAX_BYTES]  # one budget for the value, the arguments after the call and the files
         seal.take_hits()
