@@ -15,7 +15,7 @@ from .engine.evaluate import ERROR, ExerciseResult, Prepared, evaluate, evaluati
 from .engine.seeds import student_seed
 from .engine.spec import AUTODIFF_FORBIDDEN, CreditWeights, Exercise
 from .exercises import for_assignment
-from .notebook.load import NotebookError, Program, imported_modules, load_program
+from .notebook.load import NotebookError, Program, imported_modules, load_program, mark_provided, released_sources
 from .report import Report
 from .sandbox.session import Limits, Session, warm_up
 
@@ -60,8 +60,28 @@ def sandbox_groups(prepared: dict[str, Prepared]) -> dict[tuple[str, ...], list[
     return groups
 
 
-def grade_program(program: Program, prepared: dict[str, Prepared], *, limits: Limits, files: dict[str, bytes], session_factory=Session) -> dict[str, ExerciseResult]:
+def provided_cells(course: Course, assignment_id: str) -> frozenset[str]:
+    """The course's own code cells of the released notebook (see :func:`~autograder.notebook.load.released_sources`)."""
+    path = course.release_dir(assignment_id) / course.assignment(assignment_id).notebook
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return frozenset()
+    key = (str(path), stamp)
+    if key not in _PROVIDED:
+        _PROVIDED[key] = released_sources(path)
+    return _PROVIDED[key]
+
+
+_PROVIDED: dict[tuple[str, int], frozenset[str]] = {}
+
+
+def grade_program(program: Program, prepared: dict[str, Prepared], *, limits: Limits, files: dict[str, bytes], session_factory=Session,
+                  provided: frozenset[str] = frozenset()) -> dict[str, ExerciseResult]:
     """Run ``program`` in the sandbox and evaluate every prepared exercise.
+
+    ``provided``: the course's own cells as released (:func:`provided_cells`): when one
+    of them fails here, the feedback says it is not the learner's code.
 
     ``session_factory(program, limits, files, seal)`` builds each sandbox (a
     :class:`Session` subclass; batch grading passes one that can be
@@ -69,9 +89,12 @@ def grade_program(program: Program, prepared: dict[str, Prepared], *, limits: Li
     """
     results: dict[str, ExerciseResult] = {}
     problems: list[str] = []
+    mark_provided(program, provided)
     order = {exercise_id: n for n, exercise_id in enumerate(evaluation_order(prepared))}
     groups = sorted(sandbox_groups(prepared).items(), key=lambda group: min(order[e] for e in group[1]))
     warm_up([seal for seal, _ in groups], imported_modules(program))  # every server starts now, side by side
+
+    course_problems: list[str] = []
 
     def run(group) -> list[str]:
         seal, exercise_ids = group
@@ -81,6 +104,7 @@ def grade_program(program: Program, prepared: dict[str, Prepared], *, limits: Li
                 timeout = max(0.0, min(limits.timeout_for(exercise_id), session.remaining()))
                 results[exercise_id] = evaluate(prepared[exercise_id], session, timeout=timeout, earlier=results,
                                                 settings=limits.settings_for(exercise_id))
+            course_problems.extend(p for p in session.course_cell_problems() if p not in course_problems)
             return session.cell_problems()
 
     home = {exercise_id: n for n, (_, ids) in enumerate(groups) for exercise_id in ids}
@@ -93,8 +117,14 @@ def grade_program(program: Program, prepared: dict[str, Prepared], *, limits: Li
         reports = [run(group) for group in groups]
     for report in reports:
         problems += [p for p in report if p not in problems]
+    notes = []
     if problems:
-        note = "\nNotes on your notebook: " + "; ".join(problems[:5])
+        notes.append("\nNotes on your notebook: " + "; ".join(problems[:5]))
+    if course_problems:
+        # The course's own cell, as released: never the learner's doing, and said so.
+        notes.append("\nNot your code: the course's own " + "; ".join(p.replace("the cell that", "cell that", 1) for p in sorted(course_problems)[:3])
+                     + " when the grader ran it. If an exercise failed because of it, tell your instructor.")
+    for note in notes:
         for result in results.values():
             if result.status == ERROR and note not in result.feedback:
                 result.feedback += note
@@ -153,7 +183,7 @@ def check_notebook(path: str | Path, *, course: Course | None = None, assignment
             if student is not None:
                 seed = student_seed(seed, student)
             prepared = prepare_assignment(exercises, seed, course_weights(course, info.id), graded=student is not None)
-        results = grade_program(program, prepared, limits=limits, files=course.data_files(info.id))
+        results = grade_program(program, prepared, limits=limits, files=course.data_files(info.id), provided=provided_cells(course, info.id))
     report = Report(str(path), info.id)
     for ex in exercises:
         report.add(results[ex.id], info.points[ex.id])

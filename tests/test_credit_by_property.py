@@ -90,6 +90,7 @@ def test_a_property_needs_two_checks_and_not_every_check():
     assert whole_properties_failed(props, [False, True, True, True]) == []  # one of two failed: counted, not capped
     assert whole_properties_failed([("a",), ("a",)], [False, False]) == []  # every check: no kind of its own
     assert whole_properties_failed([("a",), ("b",), ("c",)], [False, True, True]) == []  # one check is no kind
+    assert whole_properties_failed([("a",), ("a",), ("b",)], [False, False, False]) == []  # nothing right: nothing stands out
 
 
 def test_the_limits_come_from_the_weights():

@@ -147,6 +147,8 @@ def whole_properties_failed(properties: Sequence[Sequence[str]], passed: Sequenc
     kind of input of its own, and is left out (failing all of them is already
     worth nothing).
     """
+    if not any(passed):
+        return []  # nothing right: no kind of input stands out (and nothing is earned to cap)
     members: dict[str, list[int]] = {}
     for index, props in enumerate(properties):
         for prop in props:

@@ -132,6 +132,8 @@ class ProgramCell:
     imports: frozenset[str] = frozenset()
     #: why the grader did not run it (too large, nested too deep); empty when it runs
     refused: str = ""
+    #: the course's own cell, exactly as released (not the learner's code): see :func:`mark_provided`
+    provided: bool = False
 
 
 @dataclass
@@ -471,3 +473,29 @@ def imported_modules(program: Program) -> set[str]:
         if not cell.refused:
             found |= cell.imports
     return found
+
+
+def released_sources(path: str | Path) -> frozenset[str]:
+    """The code cells of a released notebook that the learner is not asked to change (no answer
+    cells), stripped of surrounding blank space; empty when the file cannot be read."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return frozenset()
+    found = set()
+    for cell in data.get("cells", []) if isinstance(data, dict) else []:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code" or _nbgrader(cell).get("solution"):
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        if isinstance(source, str) and source.strip():
+            found.add(source.strip())
+    return frozenset(found)
+
+
+def mark_provided(program: Program, provided: frozenset[str] | set[str]) -> Program:
+    """Mark the cells of ``program`` that are the course's own, unchanged (their failures are not the learner's)."""
+    for cell in program.cells:
+        cell.provided = bool(provided) and cell.source.strip() in provided
+    return program
+

@@ -519,13 +519,35 @@ class Session:
     def sources(self) -> list[tuple[int | None, str]]:
         return self.program.sources()
 
+    def _provided(self, index: int) -> bool:
+        if self._by_index is None:
+            self._by_index = {cell.index: cell for cell in self.program.cells}
+        cell = self._by_index.get(index)
+        return bool(cell is not None and getattr(cell, "provided", False))
+
+    def course_cell_problems(self) -> list[str]:
+        """Lines about the course's own cells (unchanged from the release) that raised, hung or crashed here."""
+        lines = []
+        for index in sorted(self._cells):
+            report = self._cells[index]
+            if not self._provided(index) or report.status == "ok":
+                continue
+            if report.status == "raised" and report.raised:
+                lines.append(f"{self._cell_name(index)} raised {report.raised.describe()}")
+            else:
+                lines.append(report.detail)
+        return lines[:MAX_PROBLEMS]
+
     def cell_problems(self) -> list[str]:
         """Learner-facing lines about cells the grader did not run, and cells that raised, hung or crashed
-        (at most :data:`MAX_PROBLEMS`, then how many more)."""
+        (at most :data:`MAX_PROBLEMS`, then how many more); the course's own cells are not among them
+        (:meth:`course_cell_problems`)."""
         lines = [cell.refused for cell in self.program.refused()]
         for index in sorted(self._cells):
             if len(lines) > MAX_PROBLEMS:
                 break
+            if self._provided(index):
+                continue
             report = self._cells[index]
             if report.status == "raised" and report.raised:
                 lines.append(f"{self._cell_name(index)} raised {report.raised.describe()}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ...course import Course, load_course
 from ...exercises import for_assignment
+from ...pipeline import provided_cells
 from ...sandbox.session import Limits, warm_up
 from .discover import Submission, discover
 from .gradebook import feedback_markdown, gradebook_csv
@@ -131,7 +132,9 @@ def grade_class(submissions, assignment: str, output, *, course: Course | None =
         files = course.data_files(assignment)
         n = workers or default_workers()
         weights = course.grading.get("weights")
-        tasks = [make_task(s, assignment=assignment, seed=batch_seed, points=info.points, limits=limits, files=files, ship_notebook=scheduler is not None, weights=weights) for s in todo]
+        provided = provided_cells(course, assignment)
+        tasks = [make_task(s, assignment=assignment, seed=batch_seed, points=info.points, limits=limits, files=files, ship_notebook=scheduler is not None, weights=weights,
+                           provided=provided) for s in todo]
         try:
             if scheduler is None:
                 from .run_local import run_local

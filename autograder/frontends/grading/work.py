@@ -69,7 +69,8 @@ def prepared_for(assignment: str, seed: int, weights: dict | None = None, *, stu
         return prepared
 
 
-def make_task(submission, *, assignment: str, seed: int, points: dict[str, float], limits: Limits, files: dict[str, bytes], ship_notebook: bool = False, weights: dict | None = None) -> dict:
+def make_task(submission, *, assignment: str, seed: int, points: dict[str, float], limits: Limits, files: dict[str, bytes], ship_notebook: bool = False, weights: dict | None = None,
+              provided: frozenset[str] = frozenset()) -> dict:
     """The plain-data description of one submission's grading.
 
     ``ship_notebook`` puts the notebook's bytes in the task (for workers that
@@ -91,6 +92,7 @@ def make_task(submission, *, assignment: str, seed: int, points: dict[str, float
         "points": dict(points),
         "limits": {k: getattr(limits, k) for k in Limits.__dataclass_fields__},
         "files": dict(files),
+        "provided": sorted(provided),  # the course's own cells, as released: their failures are not the learner's
     }
     if ship_notebook and submission.path is not None and not submission.problem:
         try:
@@ -148,22 +150,22 @@ def _run(task: dict, exercises, batch) -> dict:
     prepared = prepared_for(task["assignment"], int(task["seed"]), task.get("weights"), student=task["student"])
     content = task.get("content")
     if content is None:
-        return _grade_path(Path(task["path"]), exercises, prepared, limits, task["files"], batch, task.get("base"))
+        return _grade_path(Path(task["path"]), exercises, prepared, limits, task["files"], batch, task.get("base"), frozenset(task.get("provided") or ()))
     name = os.path.basename(task["label"]) or "notebook.ipynb"
     with tempfile.TemporaryDirectory(prefix="autograder-submission-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(content)
-        return _grade_path(path, exercises, prepared, limits, task["files"], batch)
+        return _grade_path(path, exercises, prepared, limits, task["files"], batch, provided=frozenset(task.get("provided") or ()))
 
 
-def _grade_path(path: Path, exercises, prepared, limits, files, batch, base: str | None = None) -> dict:
+def _grade_path(path: Path, exercises, prepared, limits, files, batch, base: str | None = None, provided: frozenset[str] = frozenset()) -> dict:
     try:
         # a learner's file: no link at or below the submissions folder is followed
         program = load_program(path, limits.bounds(), follow_links=False, under=base)
     except NotebookError as exc:
         return unreadable(exercises, str(exc).replace(str(path.parent) + os.sep, ""))
     factory = batch.session if batch is not None else Session
-    return grade_program(program, prepared, limits=limits, files=files, session_factory=factory)
+    return grade_program(program, prepared, limits=limits, files=files, session_factory=factory, provided=provided)
 
 
 class Batch:
