@@ -153,7 +153,8 @@ class Course:
 
 def find_course_file(start: Path | None = None) -> Path:
     """course.yml: $AUTOGRADER_COURSE, else the nearest one above ``start`` or the
-    current folder, else the one of the source tree this package was installed from."""
+    current folder, else the one of the source tree this package was installed from,
+    else a learner kit's own copy (autograder build-kit)."""
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env)
@@ -166,6 +167,9 @@ def find_course_file(start: Path | None = None) -> Path:
     packaged = Path(__file__).resolve().parent.parent / FILE_NAME
     if packaged.is_file():
         return packaged
+    kit = Path(__file__).resolve().parent / "exercises" / "compiled" / "course" / FILE_NAME  # a learner kit's own copy
+    if kit.is_file():
+        return kit
     raise CourseError(f"no {FILE_NAME} found; pass --course PATH or set {ENV_VAR}")
 
 

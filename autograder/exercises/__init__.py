@@ -4,6 +4,10 @@ A module of this package that defines ``ASSIGNMENT`` and ``EXERCISES`` is an
 assignment.  Add an exercise by adding one
 :class:`~autograder.engine.spec.Exercise` to its module, one solution cell to
 the solution notebook and its points to course.yml.
+
+A learner kit (``autograder build-kit``) has no declaration modules: it holds
+the exercises compiled into data (:mod:`.compiled`), and the functions below
+answer from that data instead.
 """
 from __future__ import annotations
 
@@ -14,11 +18,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..engine.spec import Exercise
+from . import compiled
 
 
 @lru_cache(maxsize=1)
 def registry() -> dict[str, Exercise]:
     """All exercises by id, in assignment order, then declaration order."""
+    if compiled.available():
+        return dict(compiled.all_exercises())
     modules = []
     for info in pkgutil.iter_modules(__path__):
         module = importlib.import_module(f"{__name__}.{info.name}")
@@ -53,6 +60,12 @@ def _module_declaring(exercise_id: str) -> str | None:
 
 def get(exercise_id: str) -> Exercise:
     """The exercise with this id (importing only its own module); a clear KeyError otherwise."""
+    if compiled.available():
+        assignment = compiled.assignment_of(exercise_id)
+        for ex in compiled.exercises_of(assignment) if assignment else ():
+            if ex.id == exercise_id:
+                return ex
+        raise KeyError(f"no exercise {exercise_id!r}; known exercises: {', '.join(registry())}")
     name = None if registry.cache_info().currsize else _module_declaring(exercise_id)
     if name is not None:
         module = importlib.import_module(f"{__name__}.{name}")
@@ -85,6 +98,8 @@ def _modules_of(assignment_id: str) -> tuple[str, ...]:
 
 def for_assignment(assignment_id: str) -> list[Exercise]:
     """The exercises of one assignment, importing only its own module (and what it needs)."""
+    if compiled.available():
+        return list(compiled.exercises_of(assignment_id))
     if registry.cache_info().currsize:
         return [ex for ex in registry().values() if ex.assignment == assignment_id]
     exercises = []

@@ -10,6 +10,9 @@
     autograder report GRADES_DIR...           the class at a glance: HTML, figures and a summary
     autograder export --format canvas|csv DIR grades for an LMS gradebook import
     autograder audit GRADEBOOK --grades DIR   list where nbgrader gave more than the hardened grader
+    autograder build-kit [-o DIR]             the learner kit: a wheel of self-checks holding no solutions
+
+A learner kit (what ``build-kit`` builds) has ``autograder check`` only.
 
 Errors in what you asked for (a missing file, a wrong course.yml) are
 reported in one line and exit with status 2.
@@ -23,7 +26,12 @@ import sys
 from pathlib import Path
 
 from ..course import CourseError, load_course
-from .grading.cli import add_commands
+from ..exercises import compiled
+
+try:  # a learner kit ships without the instructor's commands
+    from .grading.cli import add_commands
+except ImportError:  # pragma: no cover - exercised in the kit's own tests
+    add_commands = None
 
 
 def _course(args):
@@ -60,6 +68,10 @@ def cmd_check(args) -> int:
     from .inline import PRACTICE_NOTE
 
     course = _course(args)
+    if compiled.available():
+        problem = compiled.seed_problem(args.seed if args.seed is not None else course.seed)
+        if problem:
+            raise CourseError(problem)
     reports = [check_notebook(path, course=course, assignment=args.assignment, seed=args.seed) for path in args.notebooks]
     if args.json:
         data = [r.to_dict() for r in reports]
@@ -131,6 +143,24 @@ def cmd_sync_gradebook(args) -> int:
     return 0
 
 
+def cmd_build_kit(args) -> int:
+    from .kit.build import build_kit
+    from .kit.portable import NotPortable
+
+    course = load_course(args.course)
+    try:
+        kit = build_kit(course, args.output)
+    except NotPortable as exc:
+        print(f"autograder build-kit: {exc}\nList a pure judge in autograder/frontends/kit/forms.py (PORTABLE), or give it a form there.", file=sys.stderr)
+        return 2
+    print(f"wrote {kit.wheel} ({kit.size / 1e6:.1f} MB, built in {kit.seconds:.1f} s): the learner kit of {course.id}, "
+          f"its practice checks compiled for seed {course.seed}")
+    for exercise_id, misconception, why in kit.compiled.dropped:
+        print(f"  not in the kit: the detector of [{misconception}] in {exercise_id} ({why}); the kit names it less often")
+    print(f"learners install it with: pip install {kit.wheel.name}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description="Check and grade the convolution course's notebooks.")
     parser.add_argument("--course", help="path of course.yml (default: found from the notebook or the current folder)")
@@ -142,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assignment", "-a", help="assignment id, when it cannot be told from the path")
     p.add_argument("--seed", type=int, help="seed of the hidden checks (default: course.yml's)")
     p.set_defaults(run=cmd_check)
+
+    if compiled.available():  # a learner kit: self-checks only
+        return parser
 
     p = sub.add_parser("demo", help="check every solution (full marks) and released notebook (0)")
     p.add_argument("--verbose", "-v", action="store_true", help="show every exercise's line")
@@ -162,7 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="gradebook database URL (default: nbgrader's, next to course.yml)")
     p.set_defaults(run=cmd_sync_gradebook)
 
-    add_commands(sub)
+    p = sub.add_parser("build-kit", help="build the learner kit: a wheel of self-checks that holds no solutions")
+    p.add_argument("--output", "-o", default="kit", help="folder to write the wheel into (default: kit)")
+    p.set_defaults(run=cmd_build_kit)
+
+    if add_commands is not None:
+        add_commands(sub)
     return parser
 
 

@@ -1,0 +1,187 @@
+"""Compile the course's exercises into a learner kit's data (see :mod:`autograder.exercises.compiled`)."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...course import Course
+from ...engine.evaluate import UNSET, prepare
+from ...engine.spec import Case, Exercise, Tolerance
+from ...exercises import for_assignment
+from ...exercises.compiled import FORMAT, encode
+from ...exercises.sealed import ROUNDS, seal, seal_window
+from . import forms
+from .portable import Bundle, NotPortable
+
+
+@dataclass
+class Compiled:
+    """Everything the kit's data files hold, and what could not go in."""
+
+    seed: int
+    salt: bytes
+    rounds: int
+    assignments: dict[str, list[dict]] = field(default_factory=dict)
+    bundle: Bundle = field(default_factory=lambda: Bundle(set(forms.PORTABLE)))
+    #: (exercise id, misconception id, why): detectors left out of the kit, which then names these less often
+    dropped: list[tuple[str, str, str]] = field(default_factory=list)
+    #: what cannot go into a kit at all (a judge that cannot ship): the build stops with all of them listed
+    problems: list[str] = field(default_factory=list)
+
+    def index(self) -> dict:
+        return {
+            "format": FORMAT, "seed": self.seed, "salt": self.salt.hex(), "rounds": self.rounds,
+            "assignments": {a: {"file": f"{a}.json.gz", "exercises": [e["id"] for e in exercises]}
+                            for a, exercises in self.assignments.items()},
+        }
+
+
+def compile_course(course: Course, *, rounds: int = ROUNDS) -> Compiled:
+    """Every exercise of course.yml, compiled for its public seed."""
+    out = Compiled(course.seed, secrets.token_bytes(16), rounds)
+    for assignment in course.assignments:
+        records = out.assignments.setdefault(assignment.id, [])
+        for ex in for_assignment(assignment.id):
+            try:
+                records.append(_exercise(ex, out))
+            except TypeError as exc:  # a case whose inputs are not data (a function, an object)
+                out.problems.append(f"{ex.id}: {exc}")
+    if out.problems:
+        raise NotPortable("the learner kit cannot hold these checks:\n" + "\n".join(f"  {p}" for p in dict.fromkeys(out.problems)))
+    return out
+
+
+def _detector_closure(fn) -> tuple[str, Any] | None:
+    """A ``matches_any`` or ``component`` detector: (its part, its candidates function)."""
+    qualname = getattr(fn, "__qualname__", "")
+    cells = dict(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__ or ()))) if hasattr(fn, "__code__") else {}
+    if qualname == "matches_any.<locals>.detect":
+        return None, cells["candidates"]
+    if qualname == "component.<locals>.detect":
+        return cells["index"], cells["candidates"]
+    return None
+
+
+def _exercise(ex: Exercise, out: Compiled) -> dict:
+    prepared = prepare(ex, seed=out.seed)
+    salt = out.salt + ex.id.encode()
+    record: dict[str, Any] = {
+        "id": ex.id, "assignment": ex.assignment, "kind": ex.kind, "names": list(ex.names), "title": ex.title,
+        "returns": ex.returns, "tolerance": encode([float(ex.tolerance.rtol), float(ex.tolerance.atol)]), "forbidden": list(ex.forbidden),
+        "check_modifies_input": ex.check_modifies_input, "output_files": [f.name for f in ex.output_files],
+        "signature": ex.signature, "on_paper": ex.on_paper, "uses": list(ex.uses), "weights": dict(ex.weights),
+        "forbidden_hint": ex.forbidden_hint, "observe": _observer(ex, out),
+        "visible": [], "errors": [], "hidden": [], "wrong": {}, "misconceptions": [],
+    }
+    if ex.kind == "value":
+        record["values"] = {name: seal(ex.values[name], ex.tolerance, salt + name.encode(), rounds=out.rounds) for name in ex.names}
+    detectors = {m.id: _detector_form(ex, m, out, salt) for m in ex.misconceptions}
+    for index, check in enumerate(prepared.checks):
+        if check.kind == "error":
+            case = check.case
+            record["errors"].append({"args": encode(case.args), "kwargs": encode(case.kwargs), "raises": list(case.raises),
+                                     "label": case.label, "files": encode(list(case.files)), "own": case.own})
+        else:
+            record["visible" if check.kind == "visible" else "hidden"].append(_case(ex, check, detectors, out))
+        if ex.kind == "function" and (not isinstance(check.case, Case) or check.case.judge is None):
+            for m in ex.misconceptions:
+                if m.wrong is not None:
+                    value = prepared.wrong_output(index, m)
+                    if value is not UNSET:
+                        record["wrong"][f"{index}|{m.id}"] = encode(value)
+    for m in ex.misconceptions:
+        entry = {"id": m.id, "hint": m.hint, "wrong": m.wrong is not None and ex.kind == "function"}
+        if ex.kind == "value" and m.wrong is not None:
+            entry["wrong_values"] = {name: seal(value, ex.tolerance, salt + name.encode(), rounds=out.rounds)
+                                     for name, value in m.wrong().items()}
+        form = detectors[m.id]
+        if form is not None:
+            entry["detect"] = {k: v for k, v in form.items() if k != "per_case"}
+        record["misconceptions"].append(entry)
+    return record
+
+
+def _observer(ex: Exercise, out: Compiled) -> str | None:
+    if ex.observe is None:
+        return None
+    try:
+        return out.bundle.add(ex.observe)
+    except NotPortable as exc:
+        out.problems.append(f"{ex.id}: what its function does is observed by code that cannot ship: {exc}")
+        return None
+
+
+def _detector_form(ex: Exercise, m, out: Compiled, salt: bytes) -> dict | None:
+    """How the kit recognises ``m``: a form of :mod:`autograder.exercises.compiled`, with its per-case compiler."""
+    if m.detect is None:
+        return None
+    key = (ex.id, m.id)
+    if ex.kind == "value":
+        if key in forms.VALUE_CANDIDATES:
+            values = forms.VALUE_CANDIDATES[key]()
+            tol = Tolerance(1e-6, 1e-6) if ex.tolerance == Tolerance() else ex.tolerance
+            return {"kind": "sealed-values", "values": {name: [seal(v, tol, salt + name.encode(), rounds=out.rounds) for v in items]
+                                                         for name, items in values.items()}}
+        if key in forms.VALUE_PATTERNS:
+            return dict(forms.VALUE_PATTERNS[key])
+        out.dropped.append((ex.id, m.id, "a value detector with no form for the kit"))
+        return None
+    if key in forms.PATTERNS:
+        return dict(forms.PATTERNS[key])
+    if key in forms.DETECTORS:
+        kind, per_case = forms.DETECTORS[key]
+        return {"kind": kind, "per_case": per_case}
+    closure = _detector_closure(m.detect)
+    if closure is not None:
+        part, candidates = closure
+        return {"kind": "candidates", "per_case": lambda case, expected: [[part, c] for c in candidates(*case.args, **case.kwargs) if c is not None]}
+    try:
+        return {"kind": "code", "ref": out.bundle.add(m.detect), "cells": out.bundle.cells(m.detect)}
+    except NotPortable as exc:
+        out.dropped.append((ex.id, m.id, str(exc)))
+        return None
+
+
+def _case(ex: Exercise, check, detectors: dict, out: Compiled) -> dict:
+    case = check.case
+    function_value = ex.kind == "function" and case.judge is None
+    expected = check.expected if function_value else case.expected
+    data = {"args": encode(case.args), "kwargs": encode(case.kwargs), "expected": encode(expected), "label": case.label,
+            "files": encode(list(case.files)), "judge": _judge(ex, case, out) if case.judge is not None else None, "detect": {}}
+    if function_value:
+        for mid, form in detectors.items():
+            if form is None or "per_case" not in form:
+                continue
+            try:
+                value = form["per_case"](case, expected)
+            except Exception:  # the instructor's detector raises here too: it recognises nothing on this case
+                value = None
+            if value:
+                data["detect"][mid] = encode(value)
+    return data
+
+
+def _judge(ex: Exercise, case, out: Compiled) -> dict | None:
+    judge = case.judge
+    factory = getattr(judge, "__qualname__", "").split(".<locals>.")[0]
+    module = __import__(judge.__module__, fromlist=["_"])
+    owner = getattr(module, factory, None)
+    if owner in forms.SEALED_JUDGES:
+        return _sealed_judge(forms.SEALED_JUDGES[owner], judge, out)
+    try:
+        return {"kind": "code", "ref": out.bundle.add(judge), "cells": out.bundle.cells(judge)}
+    except NotPortable as exc:
+        out.problems.append(f"{ex.id}: the judge of '{case.label}': {exc}")
+        return None
+
+
+def _sealed_judge(kind: str, judge, out: Compiled) -> dict:
+    cells = dict(zip(judge.__code__.co_freevars, (c.cell_contents for c in judge.__closure__)))
+    if kind == "max-lr":
+        rule = {"kind": "ratio", "within": float(cells["within"])}
+        salt = secrets.token_bytes(16)
+        return {"kind": "max-lr", "shape": list(cells["shape"]), "rounds": out.rounds, "salt": salt.hex(),
+                "limit": seal_window(cells["limit"], rule, salt, "limit", out.rounds),
+                "book": seal_window(cells["book_limit"], rule, salt, "book", out.rounds)}
+    raise ValueError(f"unknown sealed judge {kind!r}")
