@@ -213,29 +213,31 @@ def _salt(form: dict) -> bytes:
 
 
 def _max_lr_judge(form: dict) -> Callable:
-    """The notes' run with max_stable_lr: its limit (and the book's) sealed, so the message cannot say which side."""
+    """max_stable_lr within 5 % of the notes' limit, both limits sealed; its messages never say which side."""
     from ..engine import render
     from .sealed import window_accepts
 
-    shape, rounds, salt = tuple(form["shape"]), int(form["rounds"]), _salt(form)
+    shape, rounds, salt = form.get("shape"), int(form["rounds"]), _salt(form)
 
     def judge(got, max_stable_lr=None, **_values) -> str | None:
-        if got is not None and isinstance(got, np.ndarray) and got.shape != shape:
-            return portable("cnn_layers_detect:kernel_problem")(got, shape)
-        if isinstance(max_stable_lr, (bool, np.bool_)) or not isinstance(max_stable_lr, (int, float, np.integer, np.floating)):
+        if isinstance(got, dict):  # a value exercise: the learner's values by name
+            value = got.get("max_stable_lr")
+        else:  # learn_kernel's check, with max_stable_lr beside the learned kernel
+            if shape is not None and got is not None and isinstance(got, np.ndarray) and got.shape != tuple(shape):
+                return portable("cnn_layers_detect:kernel_problem")(got, tuple(shape))
+            value = max_stable_lr
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
             return (f"max_stable_lr should be a number, the largest learning rate for which gradient descent converges "
-                    f"on the notes' 6x9 stripe; it is {render.value(max_stable_lr, 60)}.")
-        value = float(max_stable_lr)
+                    f"on the notes' 6x9 stripe; it is {render.value(value, 60)}.")
+        value = float(value)
         if not math.isfinite(value) or value <= 0:
             return f"max_stable_lr is {value:g}; a learning rate is a positive number."
         if window_accepts(form["limit"], value, salt, "limit", rounds):
             return None
         if window_accepts(form["book"], value, salt, "book", rounds):
             return ("max_stable_lr is the limit of the book's 6x8 stripe. The notes' stripe is one column wider, and that "
-                    "column makes the steep direction of the bowl steeper still: redo the curvature for the 6x9 image.")
-        return (f"max_stable_lr = {value:.4g} is not the largest stable rate on the notes' 6x9 stripe (within 5 %). "
-                "Find where gradient descent stops converging, by experiment (run a few hundred steps and watch the loss) "
-                "or from the curvature of the loss.")
+                    "column changes the curvature: redo it for the 6x9 image.")
+        return form["message"].replace("{value}", f"{value:.4g}")
 
     return judge
 
@@ -317,6 +319,32 @@ def _rows(mid: str) -> Callable:
     return detect
 
 
+def _all_parts(mid: str) -> Callable:
+    """Each listed part of the learner's tuple equals one of its candidates (dX turned, dW and db right)."""
+    def detect(case, got) -> bool:
+        data = getattr(case, "detections", {}).get(mid)
+        if not data or not isinstance(got, (tuple, list)) or len(got) != data["length"]:
+            return False
+        return all(any(c is not None and compare(c, got[part], returns="any") is None for c in values) for part, values in data["groups"])
+    return detect
+
+
+def _uint8_pixels(mid: str) -> Callable:
+    """A uint8 result within 1 of the right numbers clipped to 0..255, or of the right numbers modulo 256."""
+    def detect(case, got) -> bool:
+        data = getattr(case, "detections", {}).get(mid)
+        if not data or not isinstance(got, np.ndarray) or got.dtype != np.uint8:
+            return False
+        expected = np.asarray(data["expected"])
+        if got.shape != expected.shape:
+            return False
+        values = got.astype(float)
+        if np.all(np.abs(values - np.clip(expected, 0, 255)) <= 1):
+            return True
+        return bool(np.all(np.isin(np.mod(values - np.trunc(expected), 256), (0, 1, 255))))
+    return detect
+
+
 def _is_float(case, got) -> bool:
     return isinstance(got, (float, np.floating))
 
@@ -354,6 +382,10 @@ def _detector(mid: str, form: dict, salt: bytes, rounds: int) -> Callable:
         return _rows(mid)
     if kind == "float":
         return _is_float
+    if kind == "all":
+        return _all_parts(mid)
+    if kind == "uint8-pixels":
+        return _uint8_pixels(mid)
     if kind == "code":
         return portable(form["ref"], form.get("cells"))
     if kind == "sealed-values":
@@ -377,7 +409,8 @@ def _exercise(data: dict, salt: bytes, rounds: int, compiled_seed: int) -> Compi
         elif m.get("wrong"):
             wrong = _compiled_only
         detect = _detector(m["id"], m["detect"], ex_salt, rounds) if m.get("detect") else None
-        misconceptions.append(Misconception(m["id"], m["hint"], wrong=wrong, detect=detect))
+        extra = {"code": portable(m["code"])} if m.get("code") else {}
+        misconceptions.append(Misconception(m["id"], m["hint"], wrong=wrong, detect=detect, **extra))
     hidden = [_case(c) for c in data["hidden"]]
     visible = tuple(_case(c) for c in data["visible"])
     wrong_outputs = {}

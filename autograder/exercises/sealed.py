@@ -97,15 +97,15 @@ def _cells_of(answer: float, rule: dict) -> list[str]:
         scale = float(rule["atol"]) / float(rule["rtol"])
         first, last = math.floor(math.asinh(lo / scale) / width), math.floor(math.asinh(hi / scale) / width)
         out = [f"a{k}" for k in range(first - 1, last + 2)]
+    elif answer == 0:
+        out = ["z"]  # a relative window around 0 holds 0 alone
     else:
-        for sign, a, b in (("+", max(lo, 0.0), hi), ("-", max(-hi, 0.0), -lo)):
-            if b <= 0:
-                continue
-            a = max(a, b * 1e-300) if a == 0 else a
-            first, last = math.floor(math.log(a) / width), math.floor(math.log(b) / width)
-            out += [f"g{sign}{k}" for k in range(first - 1, last + 2)]
-        if lo <= 0 <= hi:
-            out.append("z")
+        if width >= 1:
+            raise ValueError("a relative tolerance of 100 % or more cannot be sealed")
+        sign = "+" if answer > 0 else "-"
+        a, b = sorted((abs(lo), abs(hi)))
+        first, last = math.floor(math.log(a) / width), math.floor(math.log(b) / width)
+        out = [f"g{sign}{k}" for k in range(first - 1, last + 2)]
     return out
 
 
@@ -195,7 +195,7 @@ def _seal_number(item: Any, exact: bool, rule: dict, salt: bytes, path: str, rou
     if exact:
         return {"t": "exact", "h": _derive(salt, path, f"i:{int(item)}", rounds).hex()}
     if math.isinf(rule.get("atol", 0.0)):
-        return {"t": "finite"}  # any finite number is accepted: nothing to hide
+        return {"t": "finite"}  # numpy.isclose with an infinite atol accepts every number but NaN: nothing to hide
     if rule.get("rtol", 0.0) == 0 and rule.get("atol", 0.0) == 0:
         return {"t": "exact-float", "h": _derive(salt, path, f"f:{float(item) + 0.0!r}", rounds).hex()}
     return seal_window(float(item), rule, salt, path, rounds)
@@ -298,7 +298,7 @@ class Sealed:
         t = leaf["t"]
         if t == "finite":
             try:
-                return math.isfinite(float(value))
+                return not math.isnan(float(value))
             except (TypeError, ValueError, OverflowError):
                 return False
         if t == "exact":

@@ -75,7 +75,7 @@ def _exercise(ex: Exercise, out: Compiled) -> dict:
         "visible": [], "errors": [], "hidden": [], "wrong": {}, "misconceptions": [],
     }
     if ex.kind == "value":
-        record["values"] = {name: seal(ex.values[name], ex.tolerance, salt + name.encode(), rounds=out.rounds) for name in ex.names}
+        record["values"] = {name: seal(ex.values[name], ex.tolerance, salt + name.encode(), rounds=out.rounds) for name in ex.names if name in ex.values}
     detectors = {m.id: _detector_form(ex, m, out, salt) for m in ex.misconceptions}
     for index, check in enumerate(prepared.checks):
         if check.kind == "error":
@@ -95,6 +95,11 @@ def _exercise(ex: Exercise, out: Compiled) -> dict:
         if ex.kind == "value" and m.wrong is not None:
             entry["wrong_values"] = {name: seal(value, ex.tolerance, salt + name.encode(), rounds=out.rounds)
                                      for name, value in m.wrong().items()}
+        if getattr(m, "code", None) is not None:  # what the learner's code must show: a pure test of its text
+            try:
+                entry["code"] = out.bundle.add(m.code)
+            except NotPortable as exc:
+                out.problems.append(f"{ex.id} [{m.id}]: the test of the learner's code cannot ship: {exc}")
         form = detectors[m.id]
         if form is not None:
             entry["detect"] = {k: v for k, v in form.items() if k != "per_case"}
@@ -181,7 +186,12 @@ def _sealed_judge(kind: str, judge, out: Compiled) -> dict:
     if kind == "max-lr":
         rule = {"kind": "ratio", "within": float(cells["within"])}
         salt = secrets.token_bytes(16)
-        return {"kind": "max-lr", "shape": list(cells["shape"]), "rounds": out.rounds, "salt": salt.hex(),
+        # The judge's own message for a value outside both windows (it names no side of the limit), asked of it.
+        message = judge({"max_stable_lr": 7777.0}) if "shape" not in cells else (
+            "max_stable_lr = {value} is not the largest stable rate on the notes' 6x9 stripe (within 5 %). Find where "
+            "gradient descent stops converging, by experiment or from the curvature of the loss.")
+        return {"kind": "max-lr", "shape": list(cells["shape"]) if "shape" in cells else None, "rounds": out.rounds,
+                "salt": salt.hex(), "message": (message or "").replace("7777", "{value}"),
                 "limit": seal_window(cells["limit"], rule, salt, "limit", out.rounds),
                 "book": seal_window(cells["book_limit"], rule, salt, "book", out.rounds)}
     raise ValueError(f"unknown sealed judge {kind!r}")

@@ -35,6 +35,8 @@ PORTABLE = {
     cnn.learned_judge, cnn.start_judge, img.photo_judge, img.kernel_array, img.kernel_names, img.kernel_shapes,
     img.kernel_sums, img.kernel_values, img.to_uint8_dtype, img.file_judge, img.reopen, img._designed,
     img._flat_problem, img.response, img.horizontal_judge, img.diagonal_judge,
+    # what a misconception's code shows (a kernel turned round, or not)
+    cnn.turns_kernel, cnn.keeps_kernel,
 }
 
 
@@ -120,6 +122,16 @@ def _backward_stride_ignored(case, expected):
     return [[i, parts[i]] for i in range(2)] if parts else None
 
 
+def _dx_only(case, expected):
+    """dX one of the turned-kernel results, dW and db right."""
+    right = ref.conv2d_layer_backward(*case.args, **case.kwargs)
+    return {"length": 3, "groups": [[0, cnn.dx_not_flipped(*case.args, **case.kwargs)], [1, [right[1]]], [2, [right[2]]]]}
+
+
+def _uint8_pixels(case, expected):
+    return {"expected": ref.filter_image(*img.filter_args(case))}
+
+
 #: (exercise id, misconception id) -> (kind of the kit's detector, what it compares with for one case).
 DETECTORS: dict[tuple[str, str], tuple[str, Callable[[Any, Any], Any]]] = {
     ("conv1d", "length-off-by-one"): ("shapes", _conv1d_off_by_one),
@@ -133,6 +145,9 @@ DETECTORS: dict[tuple[str, str], tuple[str, Callable[[Any, Any], Any]]] = {
     ("model_summary", "channels-not-summed"): ("rows", _params_rows(4)),
     ("filter_image", "uint8-wraparound"): ("candidates", _filter_wrapped),
     ("conv2d_layer_backward", "stride-ignored"): ("candidates", _backward_stride_ignored),
+    ("conv2d_layer_backward", "dx-not-flipped"): ("all", _dx_only),
+    ("conv2d_layer_backward", "dx-flipped-twice"): ("all", _dx_only),
+    ("filter_image", "uint8-output"): ("uint8-pixels", _uint8_pixels),
 }
 
 #: Detectors that need no data: (exercise id, misconception id) -> the kit's detector.

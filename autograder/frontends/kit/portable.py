@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 import inspect
 import textwrap
 import types
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -32,6 +34,8 @@ LIBRARIES = {"numpy", "math", "zlib", "io", "base64", "PIL.Image"}
 #: Modules of the package that every kit ships (portable code may import from them).
 KIT_MODULES = ("autograder.engine.",)
 REFERENCES = "autograder.references"
+#: The course's declarations: their functions ship one by one, when listed as portable.
+COURSE_MODULES = ("autograder.exercises.",)
 
 
 class NotPortable(ValueError):
@@ -46,14 +50,17 @@ class Bundle:
     functions: dict[str, dict[str, str]] = field(default_factory=dict)  # module -> name -> source
     imports: dict[str, set[str]] = field(default_factory=dict)
     data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    patterns: dict[str, dict[str, str]] = field(default_factory=dict)  # module -> name -> its re.compile line
 
     def add(self, fn: Callable) -> str:
         """Ship ``fn`` (a module-level function, or the inner function of an allowed factory); its reference."""
         fn = inspect.unwrap(fn)
         module, short = fn.__module__, fn.__module__.rsplit(".", 1)[-1]
         qualname = fn.__qualname__
+        if qualname == "<lambda>":
+            return self._add_lambda(fn, module, short)
         if "<lambda>" in qualname:
-            raise NotPortable(f"{module}.{qualname} is a lambda")
+            raise NotPortable(f"{module}.{qualname} is a lambda inside a function")
         outer = qualname.split(".<locals>.")[0]
         owner = getattr(inspect.getmodule(fn), outer, None)
         if owner is None or owner not in self.allowed:
@@ -73,10 +80,27 @@ class Bundle:
             self._dependencies(fn, short, ast.parse(source))
         return f"{short}:{qualname}"
 
+    def _add_lambda(self, fn: Callable, module: str, short: str) -> str:
+        """A module-level lambda (``judge=lambda got, **_: kernel_problem(got, (1, 2))``): it ships when all it calls does."""
+        code = fn.__code__
+        tree = ast.parse(Path(inspect.getsourcefile(fn)).read_text(encoding="utf-8"))
+        names = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & 4) + bool(code.co_flags & 8)])
+        found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno
+                 and [a.arg for a in (*n.args.posonlyargs, *n.args.args, *n.args.kwonlyargs, *filter(None, (n.args.vararg, n.args.kwarg)))] == names]
+        if len(found) != 1:
+            raise NotPortable(f"the lambda at {module}:{code.co_firstlineno} cannot be told apart from its neighbours")
+        name = f"lambda_{code.co_firstlineno}"
+        if name not in self.functions.get(short, {}):
+            source = ast.unparse(found[0])
+            params = ", ".join(code.co_freevars)
+            self.functions.setdefault(short, {})[name] = f"def {name}({params}):\n    return {source}\n"
+            self._dependencies(fn, short, ast.parse(source))
+        return f"{short}:{name}"
+
     def cells(self, fn: Callable) -> dict[str, Any] | None:
         """A closure's cells as data (None for a plain function)."""
         if not fn.__closure__:
-            return None
+            return {} if fn.__qualname__ == "<lambda>" else None  # a lambda ships as a factory of itself
         out = {}
         for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
             value = cell.cell_contents
@@ -108,6 +132,12 @@ class Bundle:
                     imports.add(_import(value.__name__, name))
                 elif value.__name__.startswith(KIT_MODULES):
                     imports.add(_import(value.__name__, name))
+                elif value.__name__.startswith(COURSE_MODULES):  # wrong.kernel_problem: each function used must ship
+                    used = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == name}
+                    for attr in sorted(used):
+                        self.add(getattr(value, attr))
+                    target = value.__name__.rsplit(".", 1)[-1]
+                    imports.add(f"from . import {target} as {name}" if target != short else f"import sys as _sys\n{name} = _sys.modules[__name__]")
                 else:
                     raise NotPortable(f"{fn.__qualname__} uses the module {value.__name__}, which a kit does not ship")
             elif isinstance(value, types.FunctionType):
@@ -120,6 +150,9 @@ class Bundle:
                     imports.add(f"from .{module} import {qual} as {name}")
             elif isinstance(value, type):
                 raise NotPortable(f"{fn.__qualname__} uses the class {name}")
+            elif isinstance(value, re.Pattern):
+                imports.add("import re")
+                self.patterns.setdefault(short, {})[name] = f"{name} = re.compile({value.pattern!r}, {int(value.flags)})"
             else:
                 self.data.setdefault(short, {})[name] = encode(value)
 
@@ -133,6 +166,7 @@ class Bundle:
             if self.data.get(short):
                 lines += ["from autograder.exercises.compiled import constants", ""]
                 lines += [f"{name} = constants({short!r})[{name!r}]" for name in sorted(self.data[short])]
+            lines += sorted(self.patterns.get(short, {}).values())
             lines.append("")
             for source in functions.values():
                 lines += ["", source.rstrip(), ""]
