@@ -1073,10 +1073,12 @@ def _evaluate_values(prepared: Prepared, infos: dict[str, NameInfo], caller: Cal
         if computed:
             return _not_on_paper(ex, computed)
     checks = [c for c in prepared.checks if isinstance(c.case, Case)]
-    total = len(checks) + len(ex.names)
+    compared = [name for name in ex.names if name in ex.values]  # the others have no single right value: their checks judge them
+    total = len(checks) + len(compared)
     problems: list[str] = []
     named: str | None = None
     judged_ok = 0
+    caps: list[float] = []
     for check in checks:
         try:
             problem = check.case.judge(got) if check.case.judge is not None else None
@@ -1084,10 +1086,12 @@ def _evaluate_values(prepared: Prepared, infos: dict[str, NameInfo], caller: Cal
             problem = f"{', '.join(ex.names)}: this answer could not be checked ({type(exc).__name__}: {exc})"
         if problem:
             problems.append(f"{problem}{_label(check)}")
+            if check.case.cap is not None:
+                caps.append(check.case.cap)
         else:
             judged_ok += 1
     values_ok = 0
-    for name in ex.names:
+    for name in compared:
         mismatch = compare_answer(ex.values[name], got[name], tol=ex.tolerance, reveal="none", what=name)
         if mismatch is None:
             values_ok += 1
@@ -1109,13 +1113,14 @@ def _evaluate_values(prepared: Prepared, infos: dict[str, NameInfo], caller: Cal
         return ExerciseResult(ex.id, PASSED, right, None, total, total, 1.0, breakdown)
     lead = ""
     if total > 1:
-        parts = [f"{_of(values_ok, len(ex.names), 'values')} right"]
+        parts = [f"{_of(values_ok, len(compared), 'values')} right"] if compared else []
         if checks:
             parts.append(f"{judged_ok} of {len(checks)} propert{'y' if len(checks) == 1 else 'ies'} hold{'s' * (judged_ok == 1)}")
         lead = "; ".join(parts)
         lead = lead[0].upper() + lead[1:] + "."
     feedback = "\n".join(([lead] if lead else []) + problems)
-    return ExerciseResult(ex.id, FAILED, feedback, named, done, total, credit(breakdown, prepared.weights), breakdown)
+    fraction = min([credit(breakdown, prepared.weights), *caps])  # a failed check with a cap: at most that share
+    return ExerciseResult(ex.id, FAILED, feedback, named, done, total, fraction, breakdown)
 
 
 def _value_misconception(misconception, name: str, got: dict[str, Any], ex: Exercise) -> bool:

@@ -131,6 +131,9 @@ class Case:
     #: the call is made on its own and timed by the grader's clock (not the learner's
     #: process); the judge receives ``seconds=`` besides the output (a speed check)
     timed: bool = False
+    #: value exercises: when this check fails, the exercise earns at most this share of its
+    #: points, however many others pass (a designed kernel that does not do its job)
+    cap: float | None = None
 
 
 @dataclass

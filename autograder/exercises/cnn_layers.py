@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import references as ref
 from ..engine.spec import (AUTODIFF_FORBIDDEN, BY_HAND_FORBIDDEN, Case, ErrorCase,
-                           Exercise, Misconception)
+                           Exercise, Misconception, Tolerance)
 from . import cnn_layers_detect as wrong
 from .generators import KINDS, LARGE_KINDS, large_shape, matches_any, values
 
@@ -399,9 +399,17 @@ conv2d_layer = Exercise(
         ),
         Misconception(
             "relu-before-bias",
-            "The ReLU came too early: you cut the negative sums to 0 and then added the bias. The layer adds the bias first "
-            "and applies max(0, .) to the result, so with bias -30 the lesson's 19 becomes max(0, -11) = 0, not 0 - 30.",
+            "The ReLU came before the bias: you applied max(0, .) to the sums and added the bias afterwards, so the "
+            "lesson's 19 (already positive, the ReLU kept it) became 19 - 30 = -11, a negative output that a ReLU layer can "
+            "never give. Add the bias first, then apply max(0, .) to the result: max(0, 19 - 30) = 0.",
             wrong=wrong.relu_before_bias,
+        ),
+        Misconception(
+            "relu-always",
+            "Your layer applies the ReLU even when activation is None. The default, activation=None, leaves the values as "
+            "they are, negative ones included; only activation='relu' replaces them by max(0, value). In the lesson's "
+            "example with bias -30, the layer without activation gives -11 and -5 where the ReLU layer gives 0.",
+            wrong=wrong.relu_always,
         ),
     ),
     forbidden=BY_HAND,
@@ -449,6 +457,34 @@ def _backward_hidden(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+DX_NOT_FLIPPED = (
+    "Your dX slides the kernel over dout as it is stored (a correlation). Follow one weight: W[a, b] multiplied "
+    "X[i + a, j + b] to make out[i, j], so dout[i, j] * W[a, b] goes back to X[i + a, j + b]. Seen from one input pixel, "
+    "the outputs below and to the right of it reach it with weights from the kernel's top-left corner: the kernel arrives "
+    "turned by 180 degrees, which makes dX a 'full' CONVOLUTION of dout with W (flip and slide, as in assignment 1). "
+    "Send each dout value back through W onto its window, or turn W round before sliding it."
+)
+DX_FLIPPED_TWICE = (
+    "You send each dout value back onto its window through the kernel, which is the right method, but through a kernel "
+    "you turned round first. Sending dout[i, j] * W[a, b] to X[i + a, j + b] already does the turning (the outputs below and "
+    "to the right of a pixel reach it through the kernel's top-left weights); turning W as well turns it twice. Scatter "
+    "through W exactly as it is stored."
+)
+
+
+def _dx_turned(not_flipped: str, flipped_twice: str) -> tuple[Misconception, ...]:
+    """The two routes to the same wrong dX, named by the code that took them (a correlation of dout with W as stored,
+    or a scatter through a kernel the learner turned round), each first in the words for "dW and db are right"."""
+    turned = wrong.component(0, wrong.dx_not_flipped)
+    right_parts = "dW and db are right; dX is wrong. "
+    return (
+        Misconception("dx-not-flipped", right_parts + not_flipped, detect=wrong.dx_only(turned), code=wrong.keeps_kernel),
+        Misconception("dx-flipped-twice", right_parts + flipped_twice, detect=wrong.dx_only(turned), code=wrong.turns_kernel),
+        Misconception("dx-not-flipped", not_flipped, detect=turned, code=wrong.keeps_kernel),
+        Misconception("dx-flipped-twice", flipped_twice, detect=turned, code=wrong.turns_kernel),
+    )
+
+
 def _stride_ignored_backward(case, got) -> bool:
     parts = wrong.backward_stride_ignored(*case.args, **case.kwargs)
     return bool(parts) and any(wrong.component(i, lambda *a, **k: [parts[i]])(case, got) for i in range(2))
@@ -480,14 +516,7 @@ conv2d_layer_backward = Exercise(
         ErrorCase((np.ones((1, 3, 3)), [LESSON_X], [[LESSON_K]], [0]), label="dout of shape (1, 3, 3) for a 2x2 output"),
     ),
     misconceptions=(
-        Misconception(
-            "dx-not-flipped",
-            "Your dX slides the kernel back as it is stored. Follow one weight: W[a, b] multiplied X[i + a, j + b] to make "
-            "out[i, j], so dout[i, j] * W[a, b] goes back to X[i + a, j + b]. Seen from one input pixel, the outputs below "
-            "and to the right of it reach it with weights from the kernel's top-left corner: the kernel arrives turned by "
-            "180 degrees, which makes dX a 'full' CONVOLUTION of dout with W (flip and slide, as in assignment 1).",
-            detect=wrong.component(0, wrong.dx_not_flipped),
-        ),
+        *_dx_turned(DX_NOT_FLIPPED, DX_FLIPPED_TWICE),
         Misconception(
             "dx-valid-not-full",
             "Your dX is smaller than X: it looks like a 'valid' sliding of the kernel over dout. Every input pixel that any "
@@ -679,6 +708,13 @@ pool2d_backward = Exercise(
     ),
     misconceptions=(
         Misconception(
+            "max-grad-all-ties",
+            "Where a window holds its maximum more than once, your gradient went to every copy (the mask x == max(x)). The "
+            "forward pass kept ONE value, and only that one can change the output: send the window's gradient to the first "
+            "maximum in row-major order (what argmax returns), and nothing to the other copies.",
+            wrong=wrong.max_grad_all_ties,
+        ),
+        Misconception(
             "max-grad-everywhere",
             "With 'max' every position of a window got the window's gradient. Only the maximum reached the output; the other "
             "values of the window could change a little without changing it, so their gradient from this window is 0. Send "
@@ -771,7 +807,7 @@ learn_kernel = Exercise(
     id="learn_kernel",
     assignment=ASSIGNMENT,
     kind="function",
-    names=("learn_kernel", "max_stable_lr"),
+    names=("learn_kernel",),
     signature="learn_kernel(X, Y, kernel_shape, lr=3e-2, epochs=10, seed=0)",
     title="Learning the edge kernel by gradient descent, gradient by hand",
     reference=ref.learn_kernel,
@@ -785,13 +821,24 @@ learn_kernel = Exercise(
              label="the notes' 6x9 stripe, lr = 2e-2 and 30 steps: within 0.01 of [[1, -1]]",
              judge=wrong.learned_judge(EDGE_K, (1, 2), EDGE9_TOL, EDGE9_LR, hidden=False)),
         Case((EDGE_X, _edge_target(EDGE_X), (1, 2)), {"lr": 5e-2, "epochs": 10},
-             label="the notes' run with lr = 5e-2, and your max_stable_lr (within 5 %)",
-             judge=wrong.max_lr_judge((1, 2), MAX_STABLE_LR, BOOK_STABLE_LR)),
+             label="the notes' run with lr = 5e-2, which diverges: any kernel of shape (1, 2), even one of inf or nan",
+             judge=lambda got, **_values: wrong.kernel_problem(got, (1, 2))),
     ),
     hidden_cases=_learn_hidden,
     returns="ndarray",
     forbidden=BY_HAND + AUTODIFF_FORBIDDEN,
 )
 
-EXERCISES = [corr2d, corr2d_multi_in, corr2d_multi_in_out, conv2d_layer, pool2d, learn_kernel,
+max_stable_lr = Exercise(
+    id="max_stable_lr",
+    assignment=ASSIGNMENT,
+    kind="value",
+    names=("max_stable_lr",),
+    title="The largest learning rate for which gradient descent converges on the notes' 6x9 stripe",
+    values={"max_stable_lr": MAX_STABLE_LR},
+    tolerance=Tolerance(rtol=0.05, atol=0.0),
+    visible=(Case(judge=wrong.max_lr_judge(MAX_STABLE_LR, BOOK_STABLE_LR), label="within 5 % of the limit"),),
+)
+
+EXERCISES = [corr2d, corr2d_multi_in, corr2d_multi_in_out, conv2d_layer, pool2d, learn_kernel, max_stable_lr,
              conv2d_layer_backward, pool2d_backward]

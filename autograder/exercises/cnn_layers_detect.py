@@ -10,6 +10,7 @@ checked against central-difference numeric gradients.  The declarations in
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -180,6 +181,13 @@ def layer_first_channel(*args, **kwargs):
     return out
 
 
+def relu_always(X, W, b, stride=1, padding=0, activation=None):
+    """A ReLU applied whatever the activation: also when activation is None."""
+    if activation is not None:
+        return None
+    return ref.conv2d_layer(X, W, b, stride, padding, "relu")
+
+
 def relu_before_bias(X, W, b, stride=1, padding=0, activation=None):
     if activation != "relu":
         return None
@@ -269,6 +277,32 @@ def dx_not_flipped(*args, **kwargs):
     return [ref.conv2d_layer_backward(dout, X, np.flip(np.asarray(W), (-2, -1)), b, stride, padding)[0]]
 
 
+#: A kernel turned round in code: np.flip, np.rot90, np.flipud / fliplr, or a [::-1] slice.
+_TURNS = re.compile(r"\bflip(?:ud|lr)?\s*\(|\brot90\s*\(|::\s*-\s*1")
+
+
+def turns_kernel(code: str) -> bool:
+    """Does the learner's code turn something round (a flip, a rotation, a reversed slice)?"""
+    return bool(_TURNS.search(code))
+
+
+def keeps_kernel(code: str) -> bool:
+    return not turns_kernel(code)
+
+
+def dw_db_right(case, got) -> bool:
+    """dW and db of the learner's (dX, dW, db) are right (only dX can be wrong)."""
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        return False
+    right = ref.conv2d_layer_backward(*case.args, **case.kwargs)
+    return all(compare(right[i], got[i], returns="any") is None for i in (1, 2))
+
+
+def dx_only(detect):
+    """``detect``, when dW and db are right."""
+    return lambda case, got: detect(case, got) and dw_db_right(case, got)
+
+
 def dx_valid_shape(case, got) -> bool:
     """dX with the size of a 'valid' correlation of dout and W, not the size of X."""
     dout, X, W, *_ = backward_args(case.args, case.kwargs)
@@ -323,8 +357,34 @@ def max_grad_everywhere(dout, X, pool_size, stride=1, mode="max"):
     return whole_window(dout, X, pool_size, stride) if mode == "max" else None
 
 
+def max_grad_all_ties(dout, X, pool_size, stride=1, mode="max"):
+    """Each window's dout sent to every position equal to its maximum (the mask x == max(x))."""
+    if mode != "max":
+        return None
+    dout, X = np.asarray(dout, dtype=float), np.asarray(X)
+    (ph, pw) = pair(pool_size)
+    dX = np.zeros(X.shape)
+    for i, j, r, c in _window_starts(dout, stride):
+        window = X[r:r + ph, c:c + pw]
+        dX[r:r + ph, c:c + pw] += (window == window.max()) * dout[i, j]
+    return dX
+
+
 def avg_not_divided(dout, X, pool_size, stride=1, mode="max"):
     return whole_window(dout, X, pool_size, stride) if mode == "avg" else None
+
+
+def backward_always_max(dout, X, pool_size, stride=1, mode="max"):
+    """``mode`` ignored: each window's gradient goes to its maximum."""
+    return ref.pool2d_backward(dout, X, pool_size, stride, "max")
+
+
+def backward_always_avg(dout, X, pool_size, stride=1, mode="max"):
+    """``mode`` ignored the other way: each window's gradient is shared by its positions."""
+    return ref.pool2d_backward(dout, X, pool_size, stride, "avg")
+
+
+backward_always_max.variants = (backward_always_avg,)
 
 
 def overlap_overwritten(dout, X, pool_size, stride=1, mode="max"):
@@ -468,28 +528,31 @@ def start_judge(shape):
     return judge
 
 
-def max_lr_judge(shape, limit: float, book_limit: float, within: float = 0.05):
-    """The notes' run: any kernel of the right shape, and max_stable_lr within ``within`` of ``limit``."""
+def max_lr_judge(limit: float, book_limit: float, within: float = 0.05):
+    """max_stable_lr, a value judged on its own: within ``within`` of ``limit``.
 
-    def judge(got, max_stable_lr=None, **_values) -> str | None:
-        if got is not None and isinstance(got, np.ndarray) and got.shape != tuple(shape):
-            return kernel_problem(got, shape)
-        if isinstance(max_stable_lr, (bool, np.bool_)) or not isinstance(max_stable_lr, (int, float, np.integer, np.floating)):
+    What a wrong value gets is the method, never the side of the limit it lies on: a
+    learner told "too large" or "too small" could narrow the window down by guessing.
+    """
+
+    def judge(values) -> str | None:
+        value = values.get("max_stable_lr")
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
             return (f"max_stable_lr should be a number, the largest learning rate for which gradient descent converges "
-                    f"on the notes' 6x9 stripe; it is {render.value(max_stable_lr, 60)}.")
-        value = float(max_stable_lr)
+                    f"on the notes' 6x9 stripe; it is {render.value(value, 60)}.")
+        value = float(value)
         if not math.isfinite(value) or value <= 0:
             return f"max_stable_lr is {value:g}; a learning rate is a positive number."
         if abs(value / limit - 1) <= within:
             return None
         if abs(value / book_limit - 1) <= within:
             return ("max_stable_lr is the limit of the book's 6x8 stripe. The notes' stripe is one column wider, and that "
-                    "column makes the steep direction of the bowl steeper still: redo the curvature for the 6x9 image.")
-        if value > limit:
-            return (f"max_stable_lr = {value:.4g} is too large: with that rate the run on the notes' 6x9 stripe still blows up "
-                    f"if you let it run long enough (try a few hundred steps and watch the loss).")
-        return (f"max_stable_lr = {value:.4g} is too cautious: gradient descent on the notes' 6x9 stripe still converges "
-                f"with larger rates. Find where it stops converging (within 5 %), by experiment or from the curvature.")
+                    "column changes the curvature: redo it for the 6x9 image.")
+        return (f"max_stable_lr = {value:.4g} is not within 5 % of the limit. Work it out from the curvature: moving both "
+                "weights together by t changes each output by t times the sum of the pair of pixels under the kernel, so "
+                "along that direction lambda = 1/2 of the sum of the squared pair sums over the whole 6x9 stripe; each step "
+                "multiplies the error there by 1 - 2 * lr * lambda, and the run converges while that factor stays above -1. "
+                "Check your number by experiment: a few hundred steps just below it must converge, just above it must not.")
 
     return judge
 

@@ -211,6 +211,12 @@ def _pad_hidden(rng: np.random.Generator) -> list[Case]:
         shape, pad = large_shape(rng), int(rng.integers(2, 6))
         cases.append(Case((values(rng, shape, kind), pad, boundary),
                           label=f"boundary '{boundary}', pad {pad}, a {shape[0]}x{shape[1]} image, {LARGE_KINDS[kind]}"))
+    # Pads wider than the image: the mirror reflects again, the wrap goes round more than once.
+    for shape, kind in (((1, 1), "int"), ((3, 2), "neg"), ((2, 4), "float")):
+        image = values(rng, shape, kind)
+        pad = int(rng.integers(max(shape) + 1, 2 * max(shape) + 4))
+        for boundary in ("symm", "wrap"):
+            cases.append(Case((image, pad, boundary), label=f"boundary '{boundary}', pad {pad} on a {shape[0]}x{shape[1]} image, {KINDS[kind]}"))
     return cases
 
 
@@ -286,6 +292,7 @@ conv2d_same = Exercise(
         ErrorCase((LESSON_I, [[1, 2, 1], [2, 4, 2]], "symm"), label="a 2x3 kernel: an even number of rows"),
         ErrorCase((DIGITS, BOX3, "reflect"), label="an unknown boundary"),
     ),
+    uses=("pad2d", "conv2d"),
     misconceptions=(
         Misconception(
             "wrong-boundary",

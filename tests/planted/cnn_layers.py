@@ -31,10 +31,6 @@ def pool2d(X, pool_size, stride=1, mode="max"):
     sh, sw = (stride, stride) if np.isscalar(stride) else stride
 '''
 
-_LEARN_TAIL = '''
-
-max_stable_lr = 1 / 42
-'''
 
 _BACKWARD_HEAD = '''
 def conv2d_layer_backward(dout, X, W, b, stride=1, padding=0):
@@ -294,6 +290,17 @@ def conv2d_layer(X, W, b, stride=1, padding=0, activation=None):
                 out[o, i, j] = total + b[o]
     return out
 '''),
+    Plant("conv2d_layer", "relu-always", _LAYER_HEAD + '''
+    padded = np.pad(X, ((0, 0), (ph, ph), (pw, pw)))
+    oh = (padded.shape[1] - kh) // sh + 1
+    ow = (padded.shape[2] - kw) // sw + 1
+    out = np.zeros((c_out, oh, ow))
+    for o in range(c_out):
+        for i in range(oh):
+            for j in range(ow):
+                out[o, i, j] = np.sum(padded[:, i * sh:i * sh + kh, j * sw:j * sw + kw] * W[o]) + b[o]
+    return np.maximum(out, 0)  # a convolutional layer ends with its ReLU
+'''),
     # pool2d
     Plant("pool2d", "stride-ignored", _POOL_HEAD + '''
     Y = np.zeros((X.shape[0] - ph + 1, X.shape[1] - pw + 1))
@@ -386,6 +393,17 @@ def conv2d_layer(X, W, b, stride=1, padding=0, activation=None):
                 dXp[c, r, q] = np.sum(full[:, r:r + kh, q:q + kw] * W[:, c])
     return dXp[:, ph:ph + X.shape[1], pw:pw + X.shape[2]], dW, dout.sum(axis=(1, 2))
 '''),
+    Plant("conv2d_layer_backward", "dx-flipped-twice", _BACKWARD_HEAD + '''
+    K = W[:, :, ::-1, ::-1]  # the backward pass turns the kernel round
+    dXp = np.zeros(Xp.shape)
+    dW = np.zeros(W.shape)
+    for o in range(c_out):
+        for i in range(oh):
+            for j in range(ow):
+                dXp[:, i * sh:i * sh + kh, j * sw:j * sw + kw] += dout[o, i, j] * K[o]
+                dW[o] += dout[o, i, j] * Xp[:, i * sh:i * sh + kh, j * sw:j * sw + kw]
+    return dXp[:, ph:ph + X.shape[1], pw:pw + X.shape[2]], dW, dout.sum(axis=(1, 2))
+'''),
     Plant("conv2d_layer_backward", "dx-valid-not-full", _BACKWARD_HEAD + '''
     dW = np.zeros(W.shape)
     for o in range(c_out):
@@ -417,6 +435,9 @@ def conv2d_layer(X, W, b, stride=1, padding=0, activation=None):
     Plant("pool2d_backward", "max-grad-everywhere", _POOL_BACKWARD.replace(
         "n = np.argmax(window)\n                dX[r + n // pw, c + n % pw] += dout[i, j]",
         "dX[r:r + ph, c:c + pw] += dout[i, j]  # the window's gradient")),
+    Plant("pool2d_backward", "max-grad-all-ties", _POOL_BACKWARD.replace(
+        "n = np.argmax(window)\n                dX[r + n // pw, c + n % pw] += dout[i, j]",
+        "dX[r:r + ph, c:c + pw] += (window == window.max()) * dout[i, j]  # every position holding the maximum")),
     Plant("pool2d_backward", "avg-not-divided", _POOL_BACKWARD.replace(
         "dX[r:r + ph, c:c + pw] += dout[i, j] / (ph * pw)", "dX[r:r + ph, c:c + pw] += dout[i, j]")),
     Plant("pool2d_backward", "overlap-overwritten", _POOL_BACKWARD.replace("+= dout", "= dout")),
@@ -436,5 +457,5 @@ def learn_kernel(X, Y, kernel_shape, lr=3e-2, epochs=10, seed=0):
             K -= lr * K.grad
             K.grad.zero_()
     return K.detach().numpy()
-''' + _LEARN_TAIL, status="forbidden"),
+''', status="forbidden"),
 ]

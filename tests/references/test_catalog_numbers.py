@@ -65,7 +65,7 @@ def test_the_largest_stable_learning_rate_is_one_over_42():
     below = ref.learn_kernel_losses(EDGE_6x9, target, (1, 2), lr=0.95 / 42, epochs=600)[1]
     above = ref.learn_kernel_losses(EDGE_6x9, target, (1, 2), lr=1.05 / 42, epochs=600)[1]
     assert below[-1] < 1e-12 and above[-1] > above[0]
-    assert registry()["learn_kernel"].visible[-1].judge(np.zeros((1, 2)), max_stable_lr=1 / 42) is None
+    assert registry()["max_stable_lr"].visible[0].judge({"max_stable_lr": 1 / 42}) is None
 
 
 def test_symm_makes_the_ramp_border_dim_not_dark():

@@ -19,6 +19,7 @@ derives what nbgrader needs from it:
 from __future__ import annotations
 
 import json
+import re
 import logging
 import os
 import shutil
@@ -303,6 +304,7 @@ def release(course: Course, assignments: Iterable[str] | None = None, *, dest: s
                 if not (built / name).is_file():
                     raise CourseError(f"nbgrader generate_assignment made no {name} for {a.id}")
                 new[name] = (built / name).read_bytes()
+            new[a.notebook] = value_stubs(new[a.notebook])
             changed = [name for name, data in new.items() if not (target / name).is_file() or (target / name).read_bytes() != data]
             if students:
                 if changed and not force:
@@ -323,6 +325,32 @@ def release(course: Course, assignments: Iterable[str] | None = None, *, dest: s
     if registering:
         sync_gradebook(course, real_db, [a.id for a in selected])
     return written
+
+
+#: A released answer cell's stub that raises at top level, and a value the cell leaves at None.
+_TOP_RAISE = re.compile(r"^raise NotImplementedError\(\)[ \t]*$", re.M)
+_NONE_VALUE = re.compile(r"^[A-Za-z_]\w*\s*=\s*None\b", re.M)
+
+
+def value_stubs(notebook: bytes) -> bytes:
+    """The released notebook with its value stubs left at None: in an answer cell that assigns its
+    answers None (``max_stable_lr = None  # ...``), nbgrader's ``raise NotImplementedError()`` at top
+    level is dropped, so that "Run All" on the untouched notebook reaches its last cell (a function's
+    stub raises inside the function, only when called, and stays).  The grader reports values still
+    None as not written yet."""
+    nb = json.loads(notebook.decode("utf-8"))
+    changed = False
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code" or not cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+            continue
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if _TOP_RAISE.search(source) and _NONE_VALUE.search(source):
+            kept = "\n".join(line for line in source.split("\n") if not _TOP_RAISE.match(line)).rstrip("\n")
+            cell["source"] = kept.splitlines(True) if isinstance(cell["source"], list) else kept
+            changed = True
+    if not changed:
+        return notebook
+    return (json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False, separators=(",", ": ")) + "\n").encode("utf-8")
 
 
 # --------------------------------------------------------------------------- points
