@@ -140,5 +140,15 @@ def call(name: str, args: tuple, kwargs: dict, hidden: bool = False, arg_names: 
             parts.append(f"{label}: {describe(a)}")
         parts += [f"{k}={value(v, 40)}" if isinstance(v, (str, int, float, tuple)) else f"{k}: {describe(v)}" for k, v in kwargs.items()]
         return f"{name}(...) with " + ", ".join(parts) if parts else f"{name}()"
-    shown = [value(a, 120) for a in args] + [f"{k}={value(v, 80)}" for k, v in kwargs.items()]
+    shown = [_argument(a, 120) for a in args] + [f"{k}={_argument(v, 80)}" for k, v in kwargs.items()]
     return f"{name}({', '.join(shown)})"
+
+
+#: An argument with more values than this is shown by its shape and dtype, not by a cut-off list of values.
+LARGE_ARGUMENT = 100
+
+
+def _argument(x: Any, limit: int) -> str:
+    if isinstance(x, np.ndarray) and x.size > LARGE_ARGUMENT:
+        return f"<{describe(x)}>"
+    return value(x, limit)

@@ -11,7 +11,6 @@ in :mod:`autograder.exercises.cnn_scratch`.
 from __future__ import annotations
 
 import math
-import re
 import time
 
 import numpy as np
@@ -20,7 +19,7 @@ from .. import references as ref
 from ..engine import render
 from ..engine.compare import compare
 from ..references import scratch as nn
-from .cnn_layers_detect import component, numeric_gradient
+from .cnn_layers_detect import component, keeps_kernel, numeric_gradient, turns_kernel  # noqa: F401 (used by the declarations)
 
 # ---------------------------------------------------------------------------- arguments
 
@@ -170,19 +169,6 @@ def dx_turned(*args, **kwargs):
     return [_per_image(dout, X, flipped, b, stride, padding, ref.conv2d_layer_backward)[0]]
 
 
-#: A kernel turned round in code: np.flip, np.rot90, np.flipud / fliplr, or a [::-1] slice.
-_TURNS = re.compile(r"\bflip(?:ud|lr)?\s*\(|\brot90\s*\(|::\s*-\s*1")
-
-
-def turns_kernel(code: str) -> bool:
-    """Does the learner's code turn something round (a flip, a rotation, a reversed slice)?"""
-    return bool(_TURNS.search(code))
-
-
-def keeps_kernel(code: str) -> bool:
-    return not turns_kernel(code)
-
-
 def backward_parts_right(case, got, parts=(1, 2)) -> bool:
     """The parts ``parts`` of the learner's (dX, dW, db) are right."""
     if not isinstance(got, (tuple, list)) or len(got) != 3:
@@ -206,19 +192,30 @@ def dx_valid_shape(case, got) -> bool:
     return got[0].shape[-2:] == valid and valid != (h, w)
 
 
+def _other_than_right(candidates):
+    """``candidates(*args)`` without those equal to the right db (no evidence where the mistake changes nothing)."""
+
+    def wrong_only(*args, **kwargs):
+        right = nn.conv_backward(*args, **kwargs)[2]
+        return [c for c in candidates(*args, **kwargs) if _differs(c, right)]
+
+    return wrong_only
+
+
+@_other_than_right
 def db_not_summed(*args, **kwargs):
     """db left as dout itself, as ones, or as a mean instead of a sum (over every image and position)."""
     dout = np.asarray(backward_args(args, kwargs)[0], dtype=np.float64)
-    return [dout, np.ones(dout.shape[1]), dout.mean(axis=(0, 2, 3)), dout.sum(axis=(0, 2, 3)) / dout.shape[0]]
+    return [dout, np.ones(dout.shape[1]), dout.mean(axis=(0, 2, 3))]
 
 
+@_other_than_right
 def db_per_image(*args, **kwargs):
-    """db summed over positions but not over the batch: one row per image, or the first image's only."""
+    """db summed over positions but not over the batch: one row per image, or the first image's only,
+    or their mean."""
     dout = np.asarray(backward_args(args, kwargs)[0], dtype=np.float64)
-    if dout.shape[0] < 2:
-        return []
     per_image = dout.sum(axis=(2, 3))
-    return [per_image, per_image[0]]
+    return [per_image, per_image[0], per_image.mean(axis=0)]
 
 
 def backward_stride_ignored(*args, **kwargs):
@@ -283,22 +280,36 @@ def conv_numeric_judge(dout, X, W, b, stride, padding):
 
 # ---------------------------------------------------------------------------- conv_forward's speed
 
-def speed_judge(X, W, b, padding: int, factor: float = 10.0, sample: int = 8):
-    """A judge for the speed check: the right values, and at least ``factor`` times faster than
-    :func:`~autograder.references.scratch.conv_forward_loops` on the same batch.
+def speed_ratio(X, W, b, padding: int, seconds: float, sample: int = 8) -> tuple[float, float, float]:
+    """How many times faster than four nested loops a conv_forward call on (X, W, b) was.
 
-    ``seconds`` is the learner's call as the grader's clock measured it (the fastest of a few;
-    see :func:`autograder.engine.evaluate._run_calls`), which includes passing the batch to the
-    learner's process and the result back.  That part is not the learner's: it is estimated here
-    as the time this process takes to encode and decode the same arguments and result (the two
-    processes share the work), and taken off, keeping at least a quarter of the measured time.
-    The loop version is timed here too, right after, on ``sample`` of the batch's images and scaled
-    to all of them (its four loops take a time proportional to the number of images).
+    ``seconds`` is the call as the grader's clock measured it (the fastest of a few; see
+    :func:`autograder.engine.evaluate._run_calls`), which includes passing the batch to the learner's
+    process and the result back.  That part is not the learner's: it is estimated as the time this
+    process takes to encode and decode the same arguments (twice: they come back too) and result (the
+    two processes share that work), and taken off, keeping at least a quarter of the measured time.
+    The loop version (:func:`~autograder.references.scratch.conv_forward_loops`) is timed here, right
+    then, on ``sample`` of the batch's images and scaled to all of them: its four loops take a time
+    proportional to the number of images.  Returns (the learner's own seconds, the loops' seconds, ratio).
     """
     from ..engine.codec import roundtrip
 
+    started = time.perf_counter()
+    roundtrip(((X, W, b), {"padding": padding}))
+    roundtrip(((X, W, b), {"padding": padding}))
+    roundtrip(np.zeros((len(X), len(W), X.shape[2] + 2 * padding - W.shape[2] + 1, X.shape[3] + 2 * padding - W.shape[3] + 1)))
+    passing = time.perf_counter() - started
+    own = max(seconds - passing, seconds / 4)
+    started = time.perf_counter()
+    nn.conv_forward_loops(X[:sample], W, b, 1, padding)
+    loops = (time.perf_counter() - started) * len(X) / sample
+    return own, loops, loops / own
+
+
+def speed_judge(X, W, b, padding: int, factor: float = 10.0):
+    """A judge for the speed check: the right values, and at least ``factor`` times faster than four
+    nested loops on the same batch (:func:`speed_ratio`); the message gives the ratio."""
     expected = nn.conv_forward(X, W, b, 1, padding)
-    n = len(X)
 
     def judge(got, seconds=None, **_values) -> str | None:
         mismatch = compare(expected, got, returns="ndarray")
@@ -306,23 +317,14 @@ def speed_judge(X, W, b, padding: int, factor: float = 10.0, sample: int = 8):
             return f"the values are not right here either ({mismatch.detail.splitlines()[0]}), so the speed was not compared; fix the values first."
         if not seconds or seconds <= 0:
             return None  # nothing to compare with (a grader that does not time calls)
-        started = time.perf_counter()
-        roundtrip(((X, W, b), {"padding": padding}))
-        roundtrip(((X, W, b), {"padding": padding}))
-        roundtrip(expected)
-        passing = time.perf_counter() - started
-        own = max(seconds - passing, seconds / 4)
-        started = time.perf_counter()
-        nn.conv_forward_loops(X[:sample], W, b, 1, padding)
-        loops = (time.perf_counter() - started) * n / sample
-        ratio = loops / own
+        own, loops, ratio = speed_ratio(X, W, b, padding, seconds)
         if ratio >= factor:
             return None
-        return (f"conv_forward took {own * 1000:.0f} ms on this batch (besides {(seconds - own) * 1000:.0f} ms of passing the arrays "
-                f"to it and back), and four nested loops over (image, filter, row, column) take {loops * 1000:.0f} ms here: "
-                f"yours is {ratio:.1f} times as fast, and at least {factor:g} times is asked. Build im2col's matrix once for "
-                "the whole batch and multiply it by the filters in one matrix product, with no Python loop over images, "
-                "filters or positions.")
+        return (f"yours is {ratio:.1f} times as fast as four nested loops over (image, filter, row, column), and at least "
+                f"{factor:g} times is asked: conv_forward took {own * 1000:.0f} ms on this batch (besides "
+                f"{(seconds - own) * 1000:.0f} ms of passing the arrays to it and back), the loops {loops * 1000:.0f} ms. "
+                "Build im2col's matrix once for the whole batch and multiply it by the filters in one matrix product, "
+                "with no Python loop over images, filters or positions.")
 
     return judge
 

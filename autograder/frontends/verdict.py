@@ -60,13 +60,17 @@ def shortened(message: str, limit: int = NOTEBOOK_CHARS) -> str:
     if named is not None:
         kept[named] = cut(lines[named], max(room // 2, 160))
         room -= len(kept[named]) + 1
+    added = False
     for i, line in enumerate(lines):
         if i in kept:
             continue
         if len(line) + 1 > room:
+            if not added and room > 80:
+                kept[i] = cut(line, room - 1)  # the first example, cut short rather than left out
             break
         kept[i] = line
         room -= len(line) + 1
+        added = True
     return "\n".join([kept[i] for i in sorted(kept)] + [SHORTENED_NOTE])
 
 
