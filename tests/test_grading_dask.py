@@ -44,16 +44,20 @@ def test_dask_cluster_gives_the_local_gradebook(tmp_path, course, cluster):
     assert sorted(remote.graded) == sorted(expected)
     assert (tmp_path / "dask" / "gradebook.csv").read_bytes() == (tmp_path / "local" / "gradebook.csv").read_bytes()
     assert _files(tmp_path / "dask") == _files(tmp_path / "local")
-    # the worker processes did the grading: they hold the right answers prepared for this seed
+    # the worker processes did the grading: they hold the right answers prepared for the students'
+    # own seeds (each drawn from this batch's seed and the student's id)
+    from autograder.engine.seeds import student_seed
+
+    ours = {student_seed(SEED, student) for student in expected}
     with distributed.Client(cluster) as client:
         seeds = client.run(_prepared_seeds)
-    assert len(seeds) == 2 and all(SEED in found for found in seeds.values()), seeds
+    assert len(seeds) == 2 and all(set(found) & ours for found in seeds.values()), seeds
 
 
 def _prepared_seeds() -> list[int]:
     from autograder.frontends.grading import work
 
-    return sorted(key[1] for key in work._PREPARED)  # key: (assignment, seed, weights)
+    return sorted(key[1] for key in work._PREPARED)  # key: (assignment, seed, weights, graded)
 
 
 def test_dask_rerun_resumes(tmp_path, course, cluster):
