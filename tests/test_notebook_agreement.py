@@ -11,10 +11,11 @@ nbclient's ``allow_errors=False``, so that any cell raising stops the run.
 Asserted:
 
 - every notebook runs to its last cell: a failed check prints its verdict and
-  does not stop "Run All"; the only cells allowed to raise are the answer
-  cells that are still the stub (``raise NotImplementedError()`` in place of
-  a value, in released notebooks and in a planted "not written yet"); no check
-  cell and no demonstration cell has an error output;
+  does not stop "Run All"; the only cells allowed to raise are answer cells
+  that raise at top level (``raise NotImplementedError()`` in place of a value,
+  as a planted "not written yet" does), and an untouched release has none (its
+  value stubs assign None); no check cell and no demonstration cell has an
+  error output;
 - each check cell prints one verdict in :func:`autograder.frontends.verdict.text`'s
   format, on stdout when it passed and on stderr (shown in red) when it did not;
 - for every exercise of every notebook, that verdict equals `autograder check`'s
@@ -266,6 +267,10 @@ def test_every_notebook_runs_to_the_end(assignment_id, notebooks):
                 assert not errors, f"{_name(nb)}: cell {n} raised {errors[0].ename}: {errors[0].evalue}\n{cell.source[:300]}"
         if nb.kind == "solution":
             assert not nb.stubs, f"{_name(nb)}: answer cells {nb.stubs} are still stubs"
+        if nb.kind == "released":
+            # The untouched release: no answer cell raises at all (a value's stub assigns None, a function's
+            # raises only when called), so Run All reaches the last cell without any cell allowed to fail.
+            assert not nb.stubs, f"{_name(nb)}: answer cells {nb.stubs} raise at top level; value stubs assign None"
 
 
 def test_the_kernels_ran_this_environment(notebooks):

@@ -1113,7 +1113,10 @@ def _evaluate_values(prepared: Prepared, infos: dict[str, NameInfo], caller: Cal
         return ExerciseResult(ex.id, PASSED, right, None, total, total, 1.0, breakdown)
     lead = ""
     if total > 1:
-        parts = [f"{_of(values_ok, len(compared), 'values')} right"] if compared else []
+        if len(compared) == 1 and len(ex.names) > 1:  # the others are judged by their checks alone: name the one compared
+            parts = [f"{compared[0]} is {'right' if values_ok else 'not right'}"]
+        else:
+            parts = [f"{_of(values_ok, len(compared), 'values')} right"] if compared else []
         if checks:
             parts.append(f"{judged_ok} of {len(checks)} propert{'y' if len(checks) == 1 else 'ies'} hold{'s' * (judged_ok == 1)}")
         lead = "; ".join(parts)
