@@ -56,8 +56,9 @@ def hardened(tmp_path_factory, request):
     scores = {s: r["score"] for s, r in result.reports.items()}
     assert scores["ada"] == total and scores["cy"] == 0.0 and 0 < scores["echo"] < total, scores
     echo = {e["id"]: e for e in result.reports["echo"]["exercises"]}
-    # The echo passes the worked examples only: partial credit for conv1d, nothing for conv1d_mode, which needs it.
-    assert echo["conv1d"]["status"] == "failed" and 0 < echo["conv1d"]["score"] < echo["conv1d"]["max_score"]
+    # The echo passes the worked examples only: at most partial credit for conv1d (none unless one of its own
+    # hidden cases happens to be one an echo gets right), nothing for conv1d_mode, which needs it.
+    assert echo["conv1d"]["status"] == "failed" and echo["conv1d"]["score"] < echo["conv1d"]["max_score"]
     assert echo["conv1d_mode"]["status"] == "failed" and echo["conv1d_mode"]["score"] == 0.0
     return root
 
