@@ -32,6 +32,18 @@ from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: Assignments the learner kit cannot hold yet, and why (autograder build-kit names what stops them).
+NOT_IN_KIT = {
+    "06-cnn-from-scratch": "its checks have no form for the kit yet: conv_forward's speed judge times the reference's loops, "
+                           "grad_check's cases hold functions, train's cases hold course.yml settings, and its numeric and "
+                           "prediction judges are not listed as portable",
+}
+
+
+def kit_assignments(course) -> list[str]:
+    """The assignments of course.yml the kit is built for."""
+    return [a.id for a in course.assignments if a.id not in NOT_IN_KIT]
+
 
 def _closure(names: list[str]) -> list[metadata.Distribution]:
     """The installed distributions ``names`` need, with theirs."""
@@ -77,7 +89,7 @@ def _scripts(venv: Path, dist: metadata.Distribution) -> None:
         script.chmod(0o755)
 
 
-def build(base: Path, course_file: Path = ROOT / "course.yml") -> dict:
+def build(base: Path, course_file: Path = ROOT / "course.yml", assignments: list[str] | None = None) -> dict:
     """The kit's wheel and a venv with it installed, under ``base`` (made once; later calls reuse it)."""
     base.mkdir(parents=True, exist_ok=True)
     done = base / "kit.json"
@@ -88,7 +100,8 @@ def build(base: Path, course_file: Path = ROOT / "course.yml") -> dict:
         timings = {}
         started = time.perf_counter()
         wheel_dir = base / "wheel"
-        built = subprocess.run([sys.executable, "-m", "autograder", "--course", str(course_file), "build-kit", "-o", str(wheel_dir)],
+        built = subprocess.run([sys.executable, "-m", "autograder", "--course", str(course_file), "build-kit", "-o", str(wheel_dir),
+                                *[arg for a in assignments or () for arg in ("-a", a)]],
                                capture_output=True, text=True, cwd=base)
         if built.returncode:
             raise RuntimeError(f"autograder build-kit failed:\n{built.stdout}{built.stderr[-3000:]}")

@@ -31,14 +31,22 @@ from autograder.engine.spec import Tolerance
 from autograder.exercises import registry
 from autograder.exercises.sealed import Sealed, seal, seal_window, window_accepts
 from conftest import ROOT, solution_path
-from kitvenv import build, learner_env, shared_base
+from kitvenv import build, kit_assignments, learner_env, shared_base
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
+def course(course):
+    """course.yml's assignments that the kit holds (tests/kitvenv.py: NOT_IN_KIT)."""
+    import dataclasses
+
+    return dataclasses.replace(course, assignments=[course.assignment(a) for a in kit_assignments(course)])
+
+
+@pytest.fixture(scope="module")
 def kit(tmp_path_factory, course):
-    return build(shared_base(tmp_path_factory), course.path)
+    return build(shared_base(tmp_path_factory), course.path, kit_assignments(course))
 
 
 def _run(kit, code: str, cwd: Path) -> subprocess.CompletedProcess:

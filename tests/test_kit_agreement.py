@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, planted_notebook, release_path, solution_path
-from kitvenv import build, learner_env, shared_base
+from kitvenv import build, kit_assignments, learner_env, shared_base
 from planted import all_plants
 
 pytestmark = pytest.mark.slow
@@ -31,7 +31,15 @@ TIMEOUT, LOOP_TIMEOUT = 10, 1
 
 @pytest.fixture(scope="module")
 def kit(tmp_path_factory, course):
-    return build(shared_base(tmp_path_factory), course.path)
+    return build(shared_base(tmp_path_factory), course.path, kit_assignments(course))
+
+
+@pytest.fixture(scope="module")
+def course(course):
+    """course.yml's assignments that the kit holds (tests/kitvenv.py: NOT_IN_KIT)."""
+    import dataclasses
+
+    return dataclasses.replace(course, assignments=[course.assignment(a) for a in kit_assignments(course)])
 
 
 @pytest.fixture(scope="module")

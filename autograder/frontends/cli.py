@@ -10,7 +10,7 @@
     autograder report GRADES_DIR...           the class at a glance: HTML, figures and a summary
     autograder export --format canvas|csv DIR grades for an LMS gradebook import
     autograder audit GRADEBOOK --grades DIR   list where nbgrader gave more than the hardened grader
-    autograder build-kit [-o DIR]             the learner kit: a wheel of self-checks holding no solutions
+    autograder build-kit [-o DIR] [-a ID...]  the learner kit: a wheel of self-checks holding no solutions
 
 A learner kit (what ``build-kit`` builds) has ``autograder check`` only.
 
@@ -149,7 +149,7 @@ def cmd_build_kit(args) -> int:
 
     course = load_course(args.course)
     try:
-        kit = build_kit(course, args.output)
+        kit = build_kit(course, args.output, args.assignment)
     except NotPortable as exc:
         print(f"autograder build-kit: {exc}\nList a pure judge in autograder/frontends/kit/forms.py (PORTABLE), or give it a form there.", file=sys.stderr)
         return 2
@@ -197,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build-kit", help="build the learner kit: a wheel of self-checks that holds no solutions")
     p.add_argument("--output", "-o", default="kit", help="folder to write the wheel into (default: kit)")
+    p.add_argument("--assignment", "-a", action="append", help="only this assignment (repeat it; default: all of course.yml)")
     p.set_defaults(run=cmd_build_kit)
 
     if add_commands is not None:

@@ -14,6 +14,7 @@ nothing from the network; ``pip install`` installs it like any other.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -60,8 +61,10 @@ def package_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
-def build_kit(course: Course, out_dir: str | Path) -> Kit:
-    """Compile the course and write the kit's wheel into ``out_dir``."""
+def build_kit(course: Course, out_dir: str | Path, assignments: list[str] | None = None) -> Kit:
+    """Compile the course (or only ``assignments``, e.g. those released so far) and write the kit's wheel into ``out_dir``."""
+    if assignments:
+        course = dataclasses.replace(course, assignments=[course.assignment(a) for a in assignments])
     started = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -101,6 +104,8 @@ def _dumped(value) -> bytes:
 def _course_files(course: Course) -> dict[str, bytes]:
     """course.yml as learners need it (no secret is in it; secret_seed never ships) and the assignments' data files."""
     data = yaml.safe_load(course.path.read_text(encoding="utf-8"))
+    kept = {a.id for a in course.assignments}
+    data["assignments"] = [a for a in data["assignments"] if a.get("id") in kept]
     files = {f"autograder/{COURSE_DIR}/{FILE_NAME}": ("# The course as this learner kit was built from it (autograder build-kit).\n"
                                                      + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)).encode("utf-8")}
     for assignment in course.assignments:
