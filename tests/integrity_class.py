@@ -32,6 +32,7 @@ import re
 from pathlib import Path
 
 from planted import all_plants
+from autograder.notebook.syntax import parse as parse_python
 
 ASSIGNMENT = "01-conv1d"
 ROOT = Path(__file__).resolve().parent.parent
@@ -346,7 +347,7 @@ class _Rename(ast.NodeTransformer):
 
 def renamed(source: str, salt: str) -> str:
     """``source`` with every variable, parameter and helper renamed (exercise functions keep their names), reprinted."""
-    tree = ast.parse(source)
+    tree = parse_python(source)
     taken = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
@@ -362,7 +363,7 @@ def renamed(source: str, salt: str) -> str:
 
 def reordered(source: str) -> str:
     """``source`` with its top-level functions in the opposite order and neighbouring independent assignments swapped."""
-    tree = ast.parse(source)
+    tree = parse_python(source)
     defs = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
     others = [n for n in tree.body if not isinstance(n, ast.FunctionDef)]
     tree.body = others + defs[::-1]

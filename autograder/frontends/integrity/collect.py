@@ -25,6 +25,7 @@ from pathlib import Path
 from ...notebook.load import NotebookError, extract_program, read_notebook
 from ..grading.discover import discover
 from . import fingerprint as fp
+from ...notebook.syntax import parse as parse_python
 
 #: the pseudo-exercise of code cells the released notebook does not have (helpers, experiments)
 OTHER = "other cells"
@@ -160,8 +161,8 @@ def _with_helpers(function, limit: int = 40) -> str:
             continue
         try:
             source = inspect.getsource(f)
-            tree = ast.parse(textwrap.dedent(source))
-        except (OSError, TypeError, SyntaxError):
+            tree = parse_python(textwrap.dedent(source))
+        except (OSError, TypeError, SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         seen.append(f)
         space = getattr(f, "__globals__", {})
@@ -181,8 +182,8 @@ def _module_bindings(module) -> dict[str, str]:
     """Module-level imports and assignments of ``module``, by the name they bind."""
     try:
         source = inspect.getsource(module)
-        tree = ast.parse(source)
-    except (OSError, TypeError, SyntaxError):
+        tree = parse_python(source)
+    except (OSError, TypeError, SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
     found: dict[str, str] = {}
     for node in tree.body:

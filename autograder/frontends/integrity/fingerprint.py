@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from copydetect.utils import find_fingerprint_overlap, get_copied_slices, winnow
+from ...notebook.syntax import parse as parse_python
 
 #: tokens per k-gram: a short statement (``_ = np.zeros(_ + _ - 1)`` is 12 tokens)
 K = 6
@@ -297,13 +298,13 @@ def normalise(source: str) -> tuple[list[Unit], bool]:
     """The normalised statements of ``source`` (see the module docstring); False when it does not parse."""
     source = source[:MAX_SOURCE]
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return _raw_units(source), False
     try:
         tree.body = _strip_docstring(tree.body) if tree.body else []
         bound, functions = _bound_names(tree)
-        twin = ast.parse(source)  # a second copy to rename (parsing again is faster than copy.deepcopy)
+        twin = parse_python(source)  # a second copy to rename (parsing again is faster than copy.deepcopy)
         twin.body = _strip_docstring(twin.body) if twin.body else []
         renamed = _Renamer(bound, functions).visit(twin)
         # the renamer dropped docstrings in the copy: drop them in the original too, so that the two walk together
