@@ -100,7 +100,7 @@ def build(base: Path, course_file: Path = ROOT / "course.yml", assignments: list
         timings = {}
         started = time.perf_counter()
         wheel_dir = base / "wheel"
-        built = subprocess.run([sys.executable, "-m", "autograder", "--course", str(course_file), "build-kit", "-o", str(wheel_dir),
+        built = subprocess.run([sys.executable, "-m", "autograder", "--course", str(Path(course_file).resolve()), "build-kit", "-o", str(wheel_dir),
                                 *[arg for a in assignments or () for arg in ("-a", a)]],
                                capture_output=True, text=True, cwd=base)
         if built.returncode:
