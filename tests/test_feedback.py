@@ -141,6 +141,63 @@ def conv1d_mode(x, h, mode="full"):
     return ful[min(n, k) - 1:max(n, k)]
 '''
 
+#: Max pooling as blog posts write it, vectorised; `mode` is accepted and never read (its 'max' results are right).
+POOL_MAX_ONLY = '''
+def pool2d(X, pool_size, stride=1, mode="max"):
+    # max pooling: the largest value of each window, as in the notes
+    X = np.asarray(X)
+    ph, pw = pool_size if isinstance(pool_size, tuple) else (pool_size, pool_size)
+    sh, sw = stride if isinstance(stride, tuple) else (stride, stride)
+    windows = np.lib.stride_tricks.sliding_window_view(X, (ph, pw))[::sh, ::sw]
+    return windows.max(axis=(2, 3))
+'''
+
+_FILTER_CHECKS = '''
+def filter_image(image, kernel, boundary="fill"):
+    if boundary not in ("fill", "symm", "wrap"):
+        raise ValueError("unknown boundary")
+    if np.ndim(image) != 2 or np.ndim(kernel) != 2:
+        raise ValueError("image and kernel must be 2-D")
+'''
+
+#: A homework convolution: the kernel turned by its indices, the picture's edge pixels repeated whatever
+#: `boundary` says, odd kernels only (an even one runs off the kernel's end).
+FILTER_EDGE_PADDING = _FILTER_CHECKS + '''
+    image = np.asarray(image, dtype=float)
+    m, n = np.shape(kernel)
+    x_size = m // 2
+    y_size = n // 2
+    image = np.pad(image, ((x_size, x_size), (y_size, y_size)), mode='edge')
+    w, h = image.shape
+    new_image = np.zeros((w, h), dtype=float)
+    for i in range(x_size, w - x_size):
+        for j in range(y_size, h - y_size):
+            sum = 0
+            for s in range(-x_size, x_size + 1):
+                for t in range(-y_size, y_size + 1):
+                    sum += kernel[s + x_size][t + y_size] * image[i - s, j - t]
+            new_image[i, j] = sum
+    # ignore the padding part
+    return new_image[x_size:w - x_size, y_size:h - y_size]
+'''
+
+#: `boundary` read, but 'symm' padded with np.pad's 'reflect' (the edge pixel not repeated): no name fits.
+FILTER_REFLECT_FOR_SYMM = _FILTER_CHECKS + '''
+    image = np.asarray(image, dtype=float)
+    kernel = np.flip(np.asarray(kernel, dtype=float))
+    image_h, image_w = image.shape
+    kernel_h, kernel_w = kernel.shape
+    pad_h, pad_w = kernel_h // 2, kernel_w // 2
+    mode = {"fill": "constant", "symm": "reflect", "wrap": "wrap"}[boundary]
+    padded_image = np.pad(image, ((pad_h, pad_h), (pad_w, pad_w)), mode=mode)
+    result = np.zeros_like(image)
+    for i in range(image_h):
+        for j in range(image_w):
+            region = padded_image[i:i + kernel_h, j:j + kernel_w]
+            result[i, j] = np.sum(region * kernel)
+    return result
+'''
+
 WILD = [
     # (name, assignment, exercise, source, only a rule is missing, misconceptions that may be named)
     ("size-without-validation", "04-shapes", "conv_output_size", SIZE_WITHOUT_RULES, True, {None}),
@@ -148,18 +205,30 @@ WILD = [
     ("multi-in-zip-truncates", "03-cnn-layers", "corr2d_multi_in", MULTI_IN_ZIP, True, {None}),
     ("conv1d-numpy-raises", "01-conv1d", "conv1d", CONV1D_NUMPY_RAISES, True, {None}),
     ("mode-typo-and-list", "01-conv1d", "conv1d_mode", MODE_TYPO_AND_LIST, False, {None}),
+    # Named: the name must fit the checks that pass as well as explain the ones that fail.
+    ("pool-ignores-mode", "03-cnn-layers", "pool2d", POOL_MAX_ONLY, False, {"mode-ignored"}),
+    ("filter-edge-padding", "05-image-filters", "filter_image", FILTER_EDGE_PADDING, False, {"boundary-ignored"}),
+    ("filter-reflect-for-symm", "05-image-filters", "filter_image", FILTER_REFLECT_FOR_SYMM, False, {None}),
 ]
 
 
 @pytest.mark.parametrize("name,assignment,exercise_id,source,rule_only,allowed", WILD, ids=[w[0] for w in WILD])
-def test_code_from_the_wild(name, assignment, exercise_id, source, rule_only, allowed, course, prepared, tmp_path):
+def test_code_from_the_wild(name, assignment, exercise_id, source, rule_only, allowed, course, prepared, tmp_path, monkeypatch):
     """No buggy function earns full marks; a right computation missing only a rule earns the rest;
-    no misconception is named where it does not apply."""
+    no misconception is named where it does not apply, and one that is named is the only one."""
+    # As a learner runs the notebook (check() in process): in its own folder, beside its data files.
+    for data_name, data in course.data_files(assignment).items():
+        (tmp_path / data_name).write_bytes(data)
+    monkeypatch.chdir(tmp_path)
     entries = grade_both(course, assignment, {exercise_id: source}, tmp_path, prepared(assignment))
     entry = entries[exercise_id]
     assert entry.status != "passed" and 0 < entry.score < entry.max_score, entry
     assert entry.misconception in allowed, entry.feedback
-    assert "looks like" not in entry.feedback, entry.feedback
+    named = allowed - {None, "wrong-shape"}
+    if named:
+        assert set(re.findall(r"looks like \[([\w-]+)\]", entry.feedback)) == named and "partly" not in entry.feedback, entry.feedback
+    else:
+        assert "looks like" not in entry.feedback, entry.feedback
     if rule_only:
         # Values right everywhere: the examples' and hidden checks' share of the points, nothing of the rule's.
         breakdown = entry.breakdown

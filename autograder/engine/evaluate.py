@@ -129,13 +129,16 @@ class Prepared:
     #: the learner's functions' code, for misconceptions told apart by how they were written (Misconception.code)
     code: str = ""
 
-    def wrong_output(self, index: int, misconception) -> Any:
-        key = (index, misconception.id)
+    def wrong_output(self, index: int, misconception, variant: int = 0) -> Any:
+        """What ``misconception``'s wrong implementation gives on check ``index`` (UNSET where it does not
+        apply); ``variant``: which of its ways (see :func:`wrong_variants`), the first by default."""
+        key = (index, misconception.id) if variant == 0 else (index, f"{misconception.id}#{variant}")
         if key not in self._wrong:
             case = self.checks[index].case
             try:
+                implementation = wrong_variants(misconception)[variant]
                 with materialize(case.files, case.args, case.kwargs) as folder:
-                    self._wrong[key] = misconception.wrong(*resolve(case.args, folder), **resolve(case.kwargs, folder))
+                    self._wrong[key] = implementation(*resolve(case.args, folder), **resolve(case.kwargs, folder))
             except Exception:  # the wrong implementation does not apply to this input
                 self._wrong[key] = UNSET
         return self._wrong[key]
@@ -164,6 +167,15 @@ class Prepared:
                 seen += 1
             self._bad_input_only[misconception.id] = verdict and seen > 0
         return self._bad_input_only[misconception.id]
+
+
+def wrong_variants(misconception) -> tuple:
+    """The wrong implementations of ``misconception``: its ``wrong``, then the other whole ways of holding
+    it listed as ``wrong.variants`` (ignoring ``mode`` may mean always the maximum, or always the mean).
+    A learner's code holds one of them: each is judged against the checks it passed on its own."""
+    if misconception.wrong is None:
+        return ()
+    return (misconception.wrong, *getattr(misconception.wrong, "variants", ()))
 
 
 def case_rng(seed: int, exercise_id: str) -> np.random.Generator:
@@ -499,6 +511,8 @@ class _Failure:
     got: Any = None
     category: str = "value"
     kind: str = "visible"
+    #: the rule on the result's type, broken as well (wrong values in a list where an array is asked for)
+    container: str = ""
 
     @property
     def block(self) -> str:
@@ -570,6 +584,8 @@ def _judge_all(prepared: Prepared, outcomes: list[Outcome], extra: dict[str, Any
             # Right values: they count as such; the container is one rule, broken once.
             container.append(failure)
             failure = None
+        elif failure is not None and failure.container:  # wrong values, and in the wrong container: both are told
+            container.append(_Failure(index, FAILED, f"{call_text}: {failure.container}", Mismatch("container", failure.container), category="container"))
         if failure is None and ex.check_modifies_input:
             changed = _modified(check.case, outcome, arg_names(ex, check.case.function) if check.case.function else names, sealed=check.hidden and prepared.graded)
             if changed:
@@ -591,7 +607,7 @@ def _judge_all(prepared: Prepared, outcomes: list[Outcome], extra: dict[str, Any
     total, done = len(checks), sum(passed)
     if not failures:
         return ExerciseResult(ex.id, PASSED, _passed_summary(prepared), None, total, total, 1.0, breakdown)
-    return _diagnose(prepared, failures, breakdown, fraction, done, total, not_run=len(checks) - len(outcomes), whole=whole)
+    return _diagnose(prepared, failures, breakdown, fraction, done, total, not_run=len(checks) - len(outcomes), whole=whole, passed=passed)
 
 
 def _whole_properties(prepared: Prepared, passed: list[bool], names: tuple[str, ...]) -> list[tuple[str, int]]:
@@ -701,6 +717,10 @@ def _judge(prepared: Prepared, index: int, check: Check, outcome: Outcome, call_
         rule = _container_rule(ex, check, got)
         if rule:
             return _Failure(index, FAILED, f"{call_text}: {rule}", Mismatch("container", rule), got, category="container")
+        inside = _values_in_container(ex, check, got, reveal)
+        if inside is not None:
+            values, wrong = inside
+            return _Failure(index, FAILED, f"{call_text}: {wrong.detail}", wrong, values, category=wrong.kind, container=_container_text(ex, got, right=False))
     return _Failure(index, FAILED, f"{call_text}: {mismatch.detail}", mismatch, got, category="none" if mismatch.kind == "none" else mismatch.kind)
 
 
@@ -718,8 +738,7 @@ def _container_rule(ex: Exercise, check: Check, got: Any) -> str:
             return ""
         if candidate.dtype == object:
             return ""
-        rule = (f"the values are right, but {ex.function_name} should return a NumPy array (numpy.ndarray); "
-                f"it returns a {type(got).__name__}. Return np.asarray(...) of your result.")
+        rule = _container_text(ex, got, right=True)
     elif isinstance(got, np.ndarray) and got.dtype.kind == "c" and bool(np.all(np.ndarray.view(got, np.ndarray).imag == 0)):
         candidate = np.ndarray.view(got, np.ndarray).real
         rule = (f"the values are right, but {ex.function_name} returns complex numbers (dtype {got.dtype}) for a real answer: "
@@ -727,6 +746,30 @@ def _container_rule(ex: Exercise, check: Check, got: Any) -> str:
     if candidate is None or compare(expected, candidate, returns="any", tol=ex.tolerance) is not None:
         return ""
     return rule
+
+
+def _container_text(ex: Exercise, got: list | tuple, *, right: bool) -> str:
+    """The rule on the result's type that a list or tuple breaks, ``right``: whether its values are."""
+    lead = "the values are right, but " if right else ""
+    return (f"{lead}{ex.function_name} should return a NumPy array (numpy.ndarray); "
+            f"it returns a {type(got).__name__}. Return np.asarray(...) of your result.")
+
+
+def _values_in_container(ex: Exercise, check: Check, got: Any, reveal: str) -> tuple[np.ndarray, Mismatch] | None:
+    """A list or tuple of numbers where an array is asked for, with wrong values: (its values as an array,
+    how they differ from the right ones), so that the values are judged, and named, as an array's would be.
+    None when ``got`` is no such container (ragged, not numbers) or its values are right."""
+    expected = check.expected
+    if not isinstance(got, (list, tuple)) or not isinstance(expected, np.ndarray) or expected.dtype.kind == "c":
+        return None
+    try:
+        values = np.asarray(got)
+    except (ValueError, TypeError):
+        return None
+    if values.dtype.kind not in "biuf":
+        return None
+    mismatch = compare(expected, values, returns="any", tol=ex.tolerance, reveal=reveal)
+    return None if mismatch is None else (values, mismatch)
 
 
 def _not_own(call_text: str, wanted: str, case: ErrorCase, raised) -> str:
@@ -741,9 +784,10 @@ def _not_own(call_text: str, wanted: str, case: ErrorCase, raised) -> str:
     )
 
 
-def _explains(prepared: Prepared, misconception, failure: _Failure) -> bool:
-    """Does ``misconception`` explain ``failure``? Only wrong results of valid input qualify,
-    and a bad-input check only for a misconception about bad input (:meth:`Prepared.about_bad_input`)."""
+def _explains(prepared: Prepared, misconception, failure: _Failure, variant: int = 0) -> bool:
+    """Does ``misconception`` (its ``variant``-th wrong implementation, see :func:`wrong_variants`) explain
+    ``failure``? Only wrong results of valid input qualify, and a bad-input check only for a misconception
+    about bad input (:meth:`Prepared.about_bad_input`)."""
     check = prepared.checks[failure.index]
     if failure.mismatch is None or failure.mismatch.kind == "none":
         return False
@@ -766,9 +810,9 @@ def _explains(prepared: Prepared, misconception, failure: _Failure) -> bool:
                 return True
         except Exception:
             pass
-    if misconception.wrong is None:
+    if variant >= len(wrong_variants(misconception)):
         return False
-    wrong = prepared.wrong_output(failure.index, misconception)
+    wrong = prepared.wrong_output(failure.index, misconception, variant)
     if wrong is UNSET:
         return False
     try:
@@ -797,14 +841,17 @@ def _has_uint8(check: Check) -> bool:
     return any(isinstance(a, np.ndarray) and a.dtype == np.uint8 for a in list(check.case.args) + list(check.case.kwargs.values()))
 
 
-def _only_on_uint8(prepared: Prepared, members: list[_Failure]) -> list[_Failure]:
+def _only_on_uint8(prepared: Prepared, members: list[_Failure], right: Sequence[int] | None = None) -> list[_Failure]:
     """Wrong results on every uint8 input and on no other: arithmetic done in uint8, however the
     wrapped values were added up afterwards (``np.sum(window * kernel)`` wraps each product, then
-    sums in a wider type: not the right answer modulo 256).  Returns the failures so explained."""
+    sums in a wider type: not the right answer modulo 256).  Returns the failures so explained.
+    ``right``: the checks the learner's code passed, when ``members`` are only some of the failures
+    (those another misconception leaves): one of them must then be a value check without uint8."""
     failing = {f.index for f in members}
     values = [i for i, c in enumerate(prepared.checks) if c.kind in ("visible", "hidden") and isinstance(c.case, Case) and c.case.judge is None]
     uint8 = {i for i in values if _has_uint8(prepared.checks[i])}
-    if not failing or not failing <= uint8 or not any(i not in uint8 and i not in failing for i in values):
+    fine = set(right) if right is not None else {i for i in values if i not in failing}
+    if not failing or not failing <= uint8 or not any(i not in uint8 and i in fine for i in values):
         return []
     if any(f.mismatch is None or f.mismatch.kind != "value" for f in members):
         return []
@@ -818,24 +865,105 @@ def _named(misconception_id: str, hint: str, explained: int, shown: int) -> str:
     return f"This partly looks like [{misconception_id}] (it explains {explained} of the {shown} wrong results): {hint}"
 
 
-def _best_misconception(prepared: Prepared, candidates: list[_Failure]):
+def _best_misconception(prepared: Prepared, candidates: list[_Failure], right: Sequence[int] = (), skip: Sequence[str] = ()):
     """The declared misconception that explains the first of ``candidates`` (the example shown) and most
     of the others (ties: declaration order), with the failures it explains.  A detector that happens to
-    match a later case while the example shown is something else names nothing."""
+    match a later case while the example shown is something else names nothing.
+
+    It must also fit the checks the learner's code passed (``right``, their indices): a misconception
+    whose wrong implementation gives something else than the right answer on one of them would have
+    failed where the learner's code did not, so the code does not hold it (pooling that ignores ``mode``
+    and always takes the maximum is right on every 'max' check: it has not swapped 'max' and 'avg').
+    Each of its ways (:func:`wrong_variants`) is judged on its own; a misconception with a detector and
+    no wrong implementation cannot be judged so and is not refuted.  ``skip``: ids already named."""
     best, explained_best = None, []
     first = candidates[0]
     for misconception in prepared.exercise.misconceptions:
-        if not _explains(prepared, misconception, first):
+        if misconception.id in skip:
             continue
-        explained = [first] + [f for f in candidates[1:] if _explains(prepared, misconception, f)]
-        if len(explained) > len(explained_best):
-            best, explained_best = misconception, explained
+        for variant in range(max(1, len(wrong_variants(misconception)))):
+            if not _explains(prepared, misconception, first, variant) or not _fits(prepared, misconception, variant, right):
+                continue
+            explained = [first] + [f for f in candidates[1:] if _explains(prepared, misconception, f, variant)]
+            if len(explained) > len(explained_best):
+                best, explained_best = misconception, explained
     return best, explained_best
 
 
-def _diagnose(prepared: Prepared, failures: list[_Failure], breakdown: dict, fraction: float, done: int, total: int, *, not_run: int,
-              whole: Sequence[tuple[str, int]] = ()) -> ExerciseResult:
+def _fits(prepared: Prepared, misconception, variant: int, right: Sequence[int]) -> bool:
+    """Is the ``variant``-th wrong implementation of ``misconception`` right wherever the learner's code
+    was (``right``: indices of checks passed)?  Checks it does not apply to (it raises or returns None
+    there) and checks without a right answer to compare (judged ones) say nothing."""
+    if variant >= len(wrong_variants(misconception)):
+        return True  # a detector alone: nothing to judge it by
     ex = prepared.exercise
+    for index in right:
+        check = prepared.checks[index]
+        if check.kind == "error" or not isinstance(check.case, Case) or check.case.judge is not None:
+            continue
+        wrong = prepared.wrong_output(index, misconception, variant)
+        if wrong is UNSET or wrong is None:
+            continue
+        try:
+            if compare(check.expected, wrong, returns="any", tol=ex.tolerance) is not None:
+                return False
+        except TypeError:  # a value the answer cannot be compared with: no evidence
+            continue
+    return True
+
+
+def _explanations(prepared: Prepared, members: list[_Failure], right: Sequence[int]) -> list[tuple[str, str, list[_Failure]]]:
+    """The names for the wrong results ``members``, as (id, hint, failures explained): the misconception
+    that explains the example shown and most others (else the generic uint8 wraparound), then, for the
+    wrong results it leaves, the next one that explains the first of them, and so on.  The first
+    explains ``members[0]``, save for the generic uint8 wraparound, which shows its own example."""
+    declared = {m.id for m in prepared.exercise.misconceptions}
+    found: list[tuple[str, str, list[_Failure]]] = []
+    rest = list(members)
+    while rest:
+        named = [f[0] for f in found]
+        best, explained = _best_misconception(prepared, rest, right, skip=named)
+        if best is not None:
+            found.append((best.id, best.hint, explained))
+        elif "uint8-wraparound" not in declared and "uint8-wraparound" not in named:
+            # The strict test (the right answer modulo 256) or, when it leaves some, arithmetic in uint8 on every one.
+            strict = [f for f in rest if _uint8_explains(prepared, f)]
+            whole = _only_on_uint8(prepared, rest, right if found else None)
+            wraps = whole if len(whole) > len(strict) else strict
+            if not wraps:
+                break
+            found.append(("uint8-wraparound", _GENERIC_HINTS["uint8-wraparound"], wraps))
+        else:
+            break
+        explained_now = found[-1][2]
+        rest = [f for f in rest if not any(f is g for g in explained_now)]
+    return found
+
+
+def _named_all(found: list[tuple[str, str, list[_Failure]]], shown: int) -> list[str]:
+    """The lines naming ``found`` (see :func:`_explanations`): "partly" only when, together, they leave
+    some of the ``shown`` wrong results unexplained."""
+    (first_id, first_hint, first_explained), others = found[0], found[1:]
+    if not others:
+        return [_named(first_id, first_hint, len(first_explained), shown)]
+    left = shown - sum(len(explained) for _, _, explained in found)
+    if left > 0:
+        lines = [_named(first_id, first_hint, len(first_explained), shown)]
+    else:
+        lines = [f"This looks like [{first_id}] ({len(first_explained)} of the {shown} wrong results): {first_hint}"]
+    for n, (mid, hint, explained) in enumerate(others):
+        k = len(explained)
+        if left <= 0 and n == len(others) - 1:
+            lines.append(f"And the other {k} wrong result{'s' * (k != 1)} look{'s' * (k == 1)} like [{mid}]: {hint}")
+        else:
+            lines.append(f"And {k} of the other wrong results look{'s' * (k == 1)} like [{mid}]: {hint}")
+    return lines
+
+
+def _diagnose(prepared: Prepared, failures: list[_Failure], breakdown: dict, fraction: float, done: int, total: int, *, not_run: int,
+              whole: Sequence[tuple[str, int]] = (), passed: Sequence[bool] = ()) -> ExerciseResult:
+    ex = prepared.exercise
+    right = [index for index, ok in enumerate(passed) if ok]  # a misconception must fit these too
     failures = sorted(failures, key=_Failure.order)
     blocks: dict[str, list[_Failure]] = {}
     for f in failures:
@@ -859,9 +987,9 @@ def _diagnose(prepared: Prepared, failures: list[_Failure], breakdown: dict, fra
             lines.append(text)
             tag = "timeout" if first.category == "timeout" else None
         elif block == "results":
-            lines, tag = _results_block(prepared, members)
+            lines, tag = _results_block(prepared, members, right)
         elif block == "rule":
-            lines, tag = _rule_block(prepared, members)
+            lines, tag = _rule_block(prepared, members, right)
         elif block == "judge" and named is None:
             lines, tag = _judged_block(prepared, members)
         else:
@@ -886,22 +1014,16 @@ def _diagnose(prepared: Prepared, failures: list[_Failure], breakdown: dict, fra
     return ExerciseResult(ex.id, status, feedback, named, done, total, fraction, breakdown)
 
 
-def _results_block(prepared: Prepared, members: list[_Failure]) -> tuple[list[str], str | None]:
-    """Wrong results of valid input: the first example, and the misconception that explains them."""
-    ex = prepared.exercise
+def _results_block(prepared: Prepared, members: list[_Failure], right: Sequence[int] = ()) -> tuple[list[str], str | None]:
+    """Wrong results of valid input: the first example, and the misconceptions that explain them
+    (consistent with the checks passed, ``right``: see :func:`_best_misconception`)."""
     shown = len(members)
-    best, explained = _best_misconception(prepared, members)
     more = f"({shown - 1} more case{'s' * (shown != 2)} {_MORE['results']}.)" if shown > 1 else ""
-    if best is not None:
-        example = explained[0]
+    found = _explanations(prepared, members, right)
+    if found:
+        example = found[0][2][0]
         lines = [example.message] + ([more] if more else [])
-        lines.append(_named(best.id, best.hint, len(explained), shown))
-        return lines, best.id
-    wraps = [f for f in members if _uint8_explains(prepared, f)] or _only_on_uint8(prepared, members)
-    if wraps and "uint8-wraparound" not in {m.id for m in ex.misconceptions}:
-        lines = [wraps[0].message] + ([more] if more else [])
-        lines.append(_named("uint8-wraparound", _GENERIC_HINTS["uint8-wraparound"], len(wraps), shown))
-        return lines, "uint8-wraparound"
+        return lines + _named_all(found, shown), found[0][0]
     first = members[0]
     lines = [first.message] + ([more] if more else [])
     if first.mismatch is not None and first.mismatch.kind == "shape":
@@ -928,7 +1050,7 @@ def _judged_block(prepared: Prepared, members: list[_Failure]) -> tuple[list[str
     return lines, None
 
 
-def _rule_block(prepared: Prepared, members: list[_Failure]) -> tuple[list[str], str | None]:
+def _rule_block(prepared: Prepared, members: list[_Failure], right: Sequence[int] = ()) -> tuple[list[str], str | None]:
     """Bad input not rejected, rejected with the wrong exception, or rejected by accident (a library
     raised): the rule that fails, with the first example of each of these ways."""
     ways: dict[str, _Failure] = {}
@@ -937,7 +1059,7 @@ def _rule_block(prepared: Prepared, members: list[_Failure]) -> tuple[list[str],
     shown = list(ways.values())
     tag: str | None = None
     candidates = [f for f in members if f.mismatch is not None and f.mismatch.kind == "no-raise"]
-    best, explained = _best_misconception(prepared, candidates) if candidates else (None, [])
+    best, explained = _best_misconception(prepared, candidates, right) if candidates else (None, [])
     if best is not None and "no-raise" in ways:
         shown[shown.index(ways["no-raise"])] = explained[0]
     lines = [("The rule that fails: " if n == 0 else "") + f.message for n, f in enumerate(shown)]

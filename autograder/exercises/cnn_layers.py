@@ -616,6 +616,14 @@ pool2d = Exercise(
             wrong=wrong.pool_swapped_modes,
         ),
         Misconception(
+            "mode-ignored",
+            "Your pool2d gives the same kind of result whatever `mode` says: every window gives its largest value (or every "
+            "window its mean), so one of the two modes is right and the other is not. Read `mode` and branch on it: 'max' "
+            "keeps the largest value of each window, 'avg' the mean of its values (the lesson's first window [[0, 1], [3, 4]] "
+            "gives 4 for 'max' and 2 for 'avg').",
+            wrong=wrong.pool_always_max,
+        ),
+        Misconception(
             "ceil-not-floor",
             "Your output has an extra row or column for a window that hangs over the edge of X. Pooling here keeps only "
             "windows that fit entirely, floor((H - ph) / s) + 1 of them per axis, which is how the notes' 11x11 map "
@@ -733,6 +741,14 @@ pool2d_backward = Exercise(
             "in several windows, or is the maximum of several, influences each of their outputs, and its gradient is the SUM "
             "of what every window sends back: add (+=).",
             wrong=wrong.overlap_overwritten,
+        ),
+        Misconception(
+            "mode-ignored",
+            "Your pool2d_backward sends the gradient back the same way whatever `mode` says: every window's gradient goes to "
+            "its maximum (or is shared by all its positions), so one of the two modes is right and the other is not. Branch "
+            "on `mode`: with 'max' only the window's maximum gets dout[i, j]; with 'avg' each of its ph * pw positions gets "
+            "dout[i, j] / (ph * pw).",
+            wrong=wrong.backward_always_max,
         ),
     ),
     forbidden=BY_HAND + AUTODIFF_FORBIDDEN,

@@ -219,6 +219,20 @@ def pool_swapped_modes(X, pool_size, stride=1, mode="max"):
     return ref.pool2d(X, pool_size, stride, {"max": "avg", "avg": "max"}.get(mode, mode))
 
 
+def pool_always_max(X, pool_size, stride=1, mode="max"):
+    """``mode`` ignored: every window gives its largest value."""
+    return ref.pool2d(X, pool_size, stride, "max")
+
+
+def pool_always_avg(X, pool_size, stride=1, mode="max"):
+    """``mode`` ignored the other way: every window gives its mean."""
+    return ref.pool2d(X, pool_size, stride, "avg")
+
+
+#: The two ways of ignoring ``mode``: a learner's code holds one (see evaluate.wrong_variants).
+pool_always_max.variants = (pool_always_avg,)
+
+
 def pool_stride_not_in_window(X, pool_size, stride=1, mode="max"):
     if pair(stride) == (1, 1):
         return None

@@ -210,6 +210,7 @@ filter_image = Exercise(
             "Convolution turns the kernel by 180 degrees first (rows and columns reversed). Symmetric kernels such as "
             "the blurs hide the difference; kernels like g2 or a one-sided edge kernel show it.",
             detect=matches_any(wrong.slid_without_flip),
+            wrong=wrong.correlated,
         ),
         Misconception(
             "uint8-wraparound",
@@ -223,6 +224,22 @@ filter_image = Exercise(
             "filter_image must return a picture of the same size as the one it was given. A 'full' convolution is "
             "larger and a 'valid' one smaller; ask for the 'same' output size.",
             detect=wrong.not_image_sized,
+        ),
+        Misconception(
+            "uint8-output",
+            "Your result is 8-bit pixels (dtype uint8): what the convolution gives below 0 or above 255 is cut off (or "
+            "wraps around) and fractions are lost, so an edge kernel's negative responses and a blur's fractions are gone. "
+            "Return the convolution's float64 numbers as they are; turning them into pixels is to_uint8's job, later.",
+            detect=wrong.uint8_pixels,
+            wrong=wrong.uint8_rounded,
+        ),
+        Misconception(
+            "boundary-ignored",
+            "Your filter_image gives the same result whatever `boundary` says: it always continues the picture past its "
+            "edges the same way (zeros, for instance), so only one boundary is right. Pad according to `boundary`: 'fill' "
+            "with zeros, 'symm' with the picture mirrored (the edge pixel repeated), 'wrap' with the picture repeated "
+            "from the opposite side.",
+            wrong=wrong.boundary_ignored,
         ),
     ),
 )

@@ -141,6 +141,97 @@ def slid_without_flip(image, kernel, boundary="fill"):
     ]
 
 
+def correlated(image, kernel, boundary="fill"):
+    """[no-flip]: the kernel slid as it is, centred as a loop over a picture padded by k // 2 centres it."""
+    return ref.filter_image(image, np.asarray(kernel, dtype=float)[::-1, ::-1], boundary)
+
+
+def correlated_scipy(image, kernel, boundary="fill"):
+    """[no-flip] by scipy.signal.correlate2d 'same', which centres an even kernel one place further."""
+    image, kernel = np.asarray(image, dtype=float), np.asarray(kernel, dtype=float)
+    return signal.correlate2d(image, kernel, "same", boundary=boundary)
+
+
+def correlated_ndimage(image, kernel, boundary="fill"):
+    """[no-flip] by scipy.ndimage.correlate, which centres an even kernel its own way."""
+    image, kernel = np.asarray(image, dtype=float), np.asarray(kernel, dtype=float)
+    return ndimage.correlate(image, kernel, mode=_NDIMAGE_MODES.get(boundary, "constant"))
+
+
+correlated.variants = (correlated_scipy, correlated_ndimage)
+
+
+def _as_pixels(image, kernel, boundary, cast) -> np.ndarray:
+    return cast(ref.filter_image(image, kernel, boundary)).astype(np.uint8)
+
+
+def uint8_rounded(image, kernel, boundary="fill"):
+    """[uint8-output]: the right numbers returned as 8-bit pixels, through the blog's squash step (clipped, rounded)."""
+    return _as_pixels(image, kernel, boundary, ref.to_uint8)
+
+
+def uint8_clipped(image, kernel, boundary="fill"):
+    """[uint8-output] clipped to 0..255 and cut to whole numbers (``astype``), a whole number's rounding noise aside."""
+    return _as_pixels(image, kernel, boundary, lambda v: np.trunc(np.clip(v, 0, 255) + 1e-9))
+
+
+def uint8_unclipped(image, kernel, boundary="fill"):
+    """[uint8-output] cast without clipping, whatever the input's dtype: the values wrap modulo 256."""
+    return _as_pixels(image, kernel, boundary, lambda v: np.mod(np.trunc(v + 1e-9), 256))
+
+
+uint8_rounded.variants = (uint8_clipped, uint8_unclipped)
+
+
+def uint8_pixels(case, got) -> bool:
+    """[uint8-output]: a uint8 result within 1 of the right numbers clipped to 0..255 (rounded or cut, with the
+    rounding noise of whole numbers computed in floats), or of the right numbers modulo 256 (cast unclipped)."""
+    if not isinstance(got, np.ndarray) or got.dtype != np.uint8:
+        return False
+    expected = ref.filter_image(*filter_args(case))
+    if got.shape != expected.shape:
+        return False
+    values = got.astype(float)
+    if np.all(np.abs(values - np.clip(expected, 0, 255)) <= 1):
+        return True
+    return bool(np.all(np.isin(np.mod(values - np.trunc(expected), 256), (0, 1, 255))))
+
+
+def _padded_with(mode: str):
+    """The filter with the picture continued by ``numpy.pad``'s ``mode`` whatever boundary was asked for."""
+    def filtered(image, kernel, boundary="fill"):
+        image, kernel = np.asarray(image, dtype=float), np.asarray(kernel, dtype=float)
+        (kh, kw), (h, w) = kernel.shape, image.shape
+        padded = np.pad(image, ((kh - 1, kh - 1), (kw - 1, kw - 1)), mode=mode)
+        return ref.filter_image(padded, kernel, "fill")[kh - 1:kh - 1 + h, kw - 1:kw - 1 + w]
+    return filtered
+
+
+def _always(fixed: str):
+    def filtered(image, kernel, boundary="fill"):
+        return ref.filter_image(image, kernel, fixed)
+    return filtered
+
+
+def boundary_ignored(image, kernel, boundary="fill"):
+    """[boundary-ignored]: zeros around the picture whatever ``boundary`` says (the commonest way)."""
+    return ref.filter_image(image, kernel, "fill")
+
+
+def _ndimage_always(mode: str):
+    """scipy.ndimage.convolve with one ``mode`` whatever boundary was asked for (it centres an even kernel its own way)."""
+    def filtered(image, kernel, boundary="fill"):
+        return ndimage.convolve(np.asarray(image, dtype=float), np.asarray(kernel, dtype=float), mode=mode)
+    return filtered
+
+
+#: The other fixed ways: one of the three asked for, or the edge pixel repeated (np.pad 'edge',
+#: OpenCV's BORDER_REPLICATE), or a mirror without the edge pixel (np.pad 'reflect', OpenCV's default),
+#: or scipy.ndimage.convolve's default ('reflect', SciPy's 'symm') or zeros around.
+boundary_ignored.variants = (_always("symm"), _always("wrap"), _padded_with("edge"), _padded_with("reflect"),
+                             _ndimage_always("reflect"), _ndimage_always("constant"))
+
+
 def wrapped(expected: np.ndarray) -> list[np.ndarray]:
     """The right result as uint8 arithmetic would leave it (rounded or truncated)."""
     return [np.mod(np.rint(expected), 256), np.mod(np.trunc(expected), 256)]

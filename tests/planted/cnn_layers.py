@@ -320,6 +320,16 @@ def conv2d_layer(X, W, b, stride=1, padding=0, activation=None):
             Y[i, j] = window.mean() if mode == "max" else window.max()
     return Y
 '''),
+    Plant("pool2d", "mode-ignored", _POOL_HEAD + '''
+    # max pooling, as in the notes
+    oh = (X.shape[0] - ph) // sh + 1
+    ow = (X.shape[1] - pw) // sw + 1
+    Y = np.zeros((oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            Y[i, j] = np.max(X[i * sh:i * sh + ph, j * sw:j * sw + pw])
+    return Y
+'''),
     Plant("pool2d", "ceil-not-floor", _POOL_HEAD + '''
     import math
     # one more window when the input does not divide evenly
@@ -441,6 +451,8 @@ def conv2d_layer(X, W, b, stride=1, padding=0, activation=None):
     Plant("pool2d_backward", "avg-not-divided", _POOL_BACKWARD.replace(
         "dX[r:r + ph, c:c + pw] += dout[i, j] / (ph * pw)", "dX[r:r + ph, c:c + pw] += dout[i, j]")),
     Plant("pool2d_backward", "overlap-overwritten", _POOL_BACKWARD.replace("+= dout", "= dout")),
+    Plant("pool2d_backward", "mode-ignored", _POOL_BACKWARD.replace(
+        'if mode == "max":', "if True:  # the gradient goes to each window's maximum")),
     # learn_kernel
     Plant("learn_kernel", "forbidden-call", '''
 def learn_kernel(X, Y, kernel_shape, lr=3e-2, epochs=10, seed=0):

@@ -34,6 +34,21 @@ def load_grayscale(path):
     result = signal.convolve2d(image, kernel, mode="same", boundary=boundary)
     return result.astype(np.asarray(image).dtype)  # keep the picture's type
 '''),
+    Plant("filter_image", "uint8-output", _FILTER_HEAD + '''
+    result = signal.convolve2d(np.asarray(image, dtype=float), kernel, mode="same", boundary=boundary)
+    return np.rint(np.clip(result, 0, 255)).astype(np.uint8)  # pixels, ready to show
+'''),
+    Plant("filter_image", "boundary-ignored", _FILTER_HEAD + '''
+    image = np.asarray(image, dtype=float)
+    kernel = np.asarray(kernel, dtype=float)[::-1, ::-1]
+    kh, kw = kernel.shape
+    padded = np.pad(image, ((kh // 2, kh // 2), (kw // 2, kw // 2)))  # zeros around the picture
+    out = np.zeros(image.shape)
+    for i in range(image.shape[0]):
+        for j in range(image.shape[1]):
+            out[i, j] = np.sum(padded[i:i + kh, j:j + kw] * kernel)
+    return out
+'''),
     Plant("filter_image", "wrong-shape", _FILTER_HEAD + '''
     image = np.asarray(image, dtype=float)
     return signal.convolve2d(image, np.asarray(kernel, dtype=float), boundary=boundary)
