@@ -686,6 +686,8 @@ train = Exercise(
     visible=_train_cases(),
     hidden_cases=_train_hidden,
     returns="any",
+    # a layer that fails makes the training fail too: the feedback says which layer to fix first
+    uses=("conv_forward", "conv_backward", "relu", "maxpool", "softmax_loss"),
     settings=dict(TRAIN_SETTINGS),
     weights={"examples": 0.75, "hidden": 0.25},
     timeout_hint=("Training has to finish within the exercise's time limit: vectorise the layers (no Python loop over "
