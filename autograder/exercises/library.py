@@ -9,9 +9,10 @@ that the kit holds no reference implementation.
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
 
 
 def corr2d(X, K) -> np.ndarray:
     """'valid' cross-correlation of two 2-D arrays (SciPy's)."""
+    from scipy import signal  # on first use: the registry imports this module and should not pay for SciPy
+
     return signal.correlate2d(np.asarray(X, dtype=float), np.asarray(K, dtype=float), mode="valid")
