@@ -407,7 +407,7 @@ def _exercise(data: dict, salt: bytes, rounds: int, compiled_seed: int) -> Compi
             sealed = {name: Sealed(s, ex_salt + name.encode(), rounds) for name, s in m["wrong_values"].items()}
             wrong = (lambda values: (lambda: values))(sealed)
         elif m.get("wrong"):
-            wrong = _compiled_only
+            wrong = _compiled(int(m.get("variants", 1)))
         detect = _detector(m["id"], m["detect"], ex_salt, rounds) if m.get("detect") else None
         extra = {"code": portable(m["code"])} if m.get("code") else {}
         misconceptions.append(Misconception(m["id"], m["hint"], wrong=wrong, detect=detect, **extra))
@@ -433,6 +433,14 @@ def _exercise(data: dict, salt: bytes, rounds: int, compiled_seed: int) -> Compi
 
 def _compiled_only(*args, **kwargs):
     raise KitError("a learner kit has no wrong implementations: their outputs are compiled")
+
+
+def _compiled(variants: int) -> Callable:
+    """Stands for a misconception's wrong implementation and its other ways (``wrong.variants``): outputs compiled."""
+    def wrong(*args, **kwargs):
+        raise KitError("a learner kit has no wrong implementations: their outputs are compiled")
+    wrong.variants = tuple(_compiled_only for _ in range(variants - 1))
+    return wrong
 
 
 def _hidden_cases(exercise_id: str, cases: list[dict], compiled_seed: int) -> Callable:

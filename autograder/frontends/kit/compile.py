@@ -86,12 +86,13 @@ def _exercise(ex: Exercise, out: Compiled) -> dict:
             record["visible" if check.kind == "visible" else "hidden"].append(_case(ex, check, detectors, out))
         if ex.kind == "function" and (not isinstance(check.case, Case) or check.case.judge is None):
             for m in ex.misconceptions:
-                if m.wrong is not None:
-                    value = prepared.wrong_output(index, m)
-                    if value is not UNSET:
-                        record["wrong"][f"{index}|{m.id}"] = encode(value)
+                for variant in range(len(_variants(m))):  # every way of holding the misconception, on every check
+                    prepared.wrong_output(index, m, variant) if variant else prepared.wrong_output(index, m)
+    for (index, key), value in prepared._wrong.items():
+        if value is not UNSET:
+            record["wrong"][f"{index}|{key}"] = encode(value)
     for m in ex.misconceptions:
-        entry = {"id": m.id, "hint": m.hint, "wrong": m.wrong is not None and ex.kind == "function"}
+        entry = {"id": m.id, "hint": m.hint, "wrong": m.wrong is not None and ex.kind == "function", "variants": len(_variants(m))}
         if ex.kind == "value" and m.wrong is not None:
             entry["wrong_values"] = {name: seal(value, ex.tolerance, salt + name.encode(), rounds=out.rounds)
                                      for name, value in m.wrong().items()}
@@ -105,6 +106,13 @@ def _exercise(ex: Exercise, out: Compiled) -> dict:
             entry["detect"] = {k: v for k, v in form.items() if k != "per_case"}
         record["misconceptions"].append(entry)
     return record
+
+
+def _variants(m) -> tuple:
+    """The wrong implementations of a misconception (the engine's ``wrong_variants``, where it has them)."""
+    from ...engine import evaluate
+
+    return evaluate.wrong_variants(m) if hasattr(evaluate, "wrong_variants") else ((m.wrong,) if m.wrong is not None else ())
 
 
 def _observer(ex: Exercise, out: Compiled) -> str | None:
