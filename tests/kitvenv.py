@@ -120,7 +120,8 @@ def build(base: Path, course_file: Path = ROOT / "course.yml", assignments: list
         subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-index", str(wheel)],
                        check=True, capture_output=True, text=True)
         timings["pip install"] = time.perf_counter() - started
-        info = {"wheel": str(wheel), "venv": str(venv), "python": str(venv / "bin" / "python"), "timings": timings}
+        info = {"wheel": str(wheel), "venv": str(venv), "python": str(venv / "bin" / "python"), "timings": timings,
+                "build output": built.stdout}
         done.write_text(json.dumps(info))
         return info
 

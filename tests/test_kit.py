@@ -97,6 +97,12 @@ print(json.dumps(out))
     assert set(out.values()) == {"ModuleNotFoundError"}, out
 
 
+def test_the_kit_names_every_misconception(kit):
+    """No detector was left out of the kit (build-kit lists any it could not compile)."""
+    assert "built in" in kit["build output"]
+    assert "not in the kit" not in kit["build output"], kit["build output"]
+
+
 def _assignments(kit) -> set[str]:
     with zipfile.ZipFile(kit["wheel"]) as archive:
         return set(json.loads(archive.read("autograder/exercises/compiled/index.json"))["assignments"])
