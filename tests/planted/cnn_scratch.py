@@ -289,6 +289,15 @@ PLANTS = [
     dX = col2im(D @ W.reshape(f, -1), (n, c, h + 2 * padding, w + 2 * padding), kh, kw, stride, 0)
     return dX, dW, db
 '''),
+    Plant("conv_backward", "forbidden-call", _BACK_HEAD.replace("    dW = (D.T @ im2col(X, kh, kw, stride, padding)).reshape(W.shape)\n", '''    from scipy import signal
+    Xp = np.pad(X, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    dW = np.zeros(W.shape)
+    for k in range(f):
+        for ch in range(c):
+            dW[k, ch] = sum(signal.correlate2d(Xp[i, ch], dout[i, k], mode="valid")[:kh, :kw] for i in range(n))
+''') + _BACK_RIGHT_DX + '''
+    return dX, dW, db
+''', status="forbidden"),
     Plant("conv_backward", "db-per-image", _BACK_HEAD + _BACK_RIGHT_DX + '''
     return dX, dW, dout.sum(axis=(2, 3))
 '''),
@@ -391,6 +400,11 @@ def grad_check(f, x, h=1e-5):
                 params[name] = params[name] + lr * grads[name]  # a step along the gradient
     return params, losses
 '''),
+    Plant("train", "forbidden-call", _FORWARD + '''
+def train(X_train, y_train, epochs, lr, seed):
+    import torch  # let autograd find the gradients
+    raise NotImplementedError("a library would do it")
+''', status="forbidden"),
     Plant("train", "loss-flat", _TRAIN_HEAD + '''
             for name, value in params.items():
                 value = value - lr * grads[name]  # the step lands in a copy, never in params
