@@ -38,6 +38,8 @@ from .sealed import Sealed
 DATA = Path(__file__).resolve().parent / "compiled"
 INDEX = "index.json"
 FORMAT = 1
+#: The answers every learner shares; per-student answers (a later version) would sit beside them under other keys.
+VARIANT = "*"
 
 
 class KitError(ValueError):
@@ -404,7 +406,7 @@ def _exercise(data: dict, salt: bytes, rounds: int, compiled_seed: int) -> Compi
     for m in data["misconceptions"]:
         wrong = None
         if m.get("wrong_values") is not None:  # value exercises: the wrong values, sealed
-            sealed = {name: Sealed(s, ex_salt + name.encode(), rounds) for name, s in m["wrong_values"].items()}
+            sealed = {name: Sealed(s, ex_salt + name.encode(), rounds) for name, s in m["wrong_values"][VARIANT].items()}
             wrong = (lambda values: (lambda: values))(sealed)
         elif m.get("wrong"):
             wrong = _compiled(int(m.get("variants", 1)))
@@ -422,7 +424,7 @@ def _exercise(data: dict, salt: bytes, rounds: int, compiled_seed: int) -> Compi
         id=data["id"], assignment=data["assignment"], kind=data["kind"], names=tuple(data["names"]), title=data["title"],
         reference=None, visible=visible, hidden_cases=_hidden_cases(data["id"], data["hidden"], compiled_seed) if data["hidden"] else None,
         errors=tuple(_error_case(c) for c in data["errors"]),
-        values={name: Sealed(s, ex_salt + name.encode(), rounds) for name, s in data.get("values", {}).items()},
+        values={name: Sealed(s, ex_salt + name.encode(), rounds) for name, s in data.get("answers", {}).get(VARIANT, {}).items()},
         returns=data["returns"], tolerance=tol, misconceptions=tuple(misconceptions), forbidden=tuple(data["forbidden"]),
         check_modifies_input=data["check_modifies_input"], output_files=tuple(OutputFile(n) for n in data["output_files"]),
         observe=observe, signature=data["signature"], on_paper=data["on_paper"], uses=tuple(data["uses"]),

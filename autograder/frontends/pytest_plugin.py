@@ -48,7 +48,12 @@ class NotebookFile(pytest.File):
         from ..exercises import for_assignment
         from ..notebook.load import NotebookError, load_program
 
+        from ..exercises import compiled
+
         self.course = load_course(start=self.path.parent, validate=False)
+        problem = compiled.seed_problem(self.course.seed) if compiled.available() else None
+        if problem:  # a learner kit holds the practice checks of one seed
+            raise pytest.UsageError(f"{self.path.name}: {problem}")
         try:
             grade_ids = load_program(self.path).grade_ids
         except NotebookError:

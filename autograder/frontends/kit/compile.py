@@ -75,7 +75,9 @@ def _exercise(ex: Exercise, out: Compiled) -> dict:
         "visible": [], "errors": [], "hidden": [], "wrong": {}, "misconceptions": [],
     }
     if ex.kind == "value":
-        record["values"] = {name: seal(ex.values[name], ex.tolerance, salt + name.encode(), rounds=out.rounds) for name in ex.names if name in ex.values}
+        # Answers by variant: "*" for everyone (per-student variants would add their own keys).
+        record["answers"] = {"*": {name: seal(ex.values[name], ex.tolerance, salt + name.encode(), rounds=out.rounds)
+                                   for name in ex.names if name in ex.values}}
     detectors = {m.id: _detector_form(ex, m, out, salt) for m in ex.misconceptions}
     for index, check in enumerate(prepared.checks):
         if check.kind == "error":
@@ -94,8 +96,8 @@ def _exercise(ex: Exercise, out: Compiled) -> dict:
     for m in ex.misconceptions:
         entry = {"id": m.id, "hint": m.hint, "wrong": m.wrong is not None and ex.kind == "function", "variants": len(_variants(m))}
         if ex.kind == "value" and m.wrong is not None:
-            entry["wrong_values"] = {name: seal(value, ex.tolerance, salt + name.encode(), rounds=out.rounds)
-                                     for name, value in m.wrong().items()}
+            entry["wrong_values"] = {"*": {name: seal(value, ex.tolerance, salt + name.encode(), rounds=out.rounds)
+                                           for name, value in m.wrong().items()}}
         if getattr(m, "code", None) is not None:  # what the learner's code must show: a pure test of its text
             try:
                 entry["code"] = out.bundle.add(m.code)
