@@ -109,7 +109,7 @@ conv_output_size = Exercise(
     returns="int",
     visible=(
         Case((28, 3), expected=26, label="the Keras notes: a 3x3 filter on a 28x28 image"),
-        Case((10, 3), expected=8, label="the TensorFlow lesson: 'VALID' on a 10x10 image, 10 - 3 + 1 = 8"),
+        Case((10, 3), expected=8, label="the TensorFlow lesson: 'VALID' on a 10x10 image with a 3x3 kernel"),
         Case((10, 3), {"padding": 1}, expected=10, label="the TensorFlow lesson: 'SAME' keeps 10"),
         Case((32, 5), expected=28, label="LeNet-5's first layer: a 5x5 filter on 32x32"),
         Case((50, 3), {"padding": 4, "stride": 2, "dilation": 3}, expected=26,
@@ -195,7 +195,7 @@ tf_padding = Exercise(
     returns="tuple",
     visible=(
         Case((10, 3, 1, "SAME"), expected=(10, 1, 1), label="the TensorFlow lesson: 'SAME' on a 10x10 image"),
-        Case((10, 3, 1, "VALID"), expected=(8, 0, 0), label="the TensorFlow lesson: 'VALID', 10 - 3 + 1 = 8"),
+        Case((10, 3, 1, "VALID"), expected=(8, 0, 0), label="the TensorFlow lesson: 'VALID' on a 10x10 image with a 3x3 kernel"),
         Case((13, 6, 5, "SAME"), expected=(3, 1, 2), label="13 inputs, kernel 6, stride 5: 3 pads to share"),
     ),
     hidden_cases=_tf_hidden,
