@@ -32,6 +32,7 @@ from autograder.exercises import registry
 from autograder.exercises.sealed import Sealed, seal, seal_window, window_accepts
 from conftest import ROOT, solution_path
 from kitvenv import build, kit_assignments, learner_env, shared_base
+from autograder.notebook.syntax import parse as parse_python
 
 pytestmark = pytest.mark.slow
 
@@ -112,7 +113,7 @@ def _assignments(kit) -> set[str]:
 
 def _normalised(node: ast.AST) -> str:
     """A function's syntax tree without its name, docstring, annotations and positions."""
-    node = ast.parse(ast.unparse(node)).body[0] if not isinstance(node, ast.Lambda) else node
+    node = parse_python(ast.unparse(node)).body[0] if not isinstance(node, ast.Lambda) else node
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         node.name, node.returns, node.decorator_list = "_", None, []
         if node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant) and isinstance(node.body[0].value.value, str):
@@ -124,7 +125,7 @@ def _normalised(node: ast.AST) -> str:
 
 
 def _functions(source: str) -> dict[str, str]:
-    tree = ast.parse(source)
+    tree = parse_python(source)
     return {_normalised(n): getattr(n, "name", "<lambda>") for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))}
 
 
@@ -191,7 +192,7 @@ def _hit(value: float, answers: dict[float, str]) -> str | None:
 
 def _numbers_in_code(source: str):
     """Every number a Python file writes, literally or as arithmetic on literals."""
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(parse_python(source)):
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
             yield node.value
         elif isinstance(node, (ast.BinOp, ast.UnaryOp)):

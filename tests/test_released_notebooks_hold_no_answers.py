@@ -37,6 +37,7 @@ import pytest
 from autograder.engine.forbidden import parse_cells, static_findings
 from autograder.engine.spec import Tolerance
 from autograder.exercises import registry
+from autograder.notebook.syntax import parse as parse_python
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,7 +95,7 @@ def _literal_value(node: ast.AST):
 def _code_numbers(source: str):
     """(number or list, text) for every literal number, arithmetic on literals and list of literals in ``source``."""
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except SyntaxError:
         return
     entries = set()
@@ -209,7 +210,7 @@ def _others_functions(assignment, notebook: Path, nb) -> list[str]:
         if cell.cell_type != "code":
             continue
         try:
-            tree = ast.parse(cell.source)
+            tree = parse_python(cell.source)
         except SyntaxError:
             continue
         for node in ast.walk(tree):

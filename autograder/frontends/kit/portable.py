@@ -28,6 +28,7 @@ import numpy as np
 
 from ...exercises import library
 from ...exercises.compiled import encode
+from ...notebook.syntax import parse as parse_python
 
 #: Library modules portable code may use, by module name.
 LIBRARIES = {"numpy", "math", "zlib", "io", "base64", "PIL.Image"}
@@ -72,18 +73,18 @@ class Bundle:
                 params = ", ".join(fn.__code__.co_freevars)
                 body = textwrap.indent(source, "    ")
                 self.functions.setdefault(short, {})[name] = f"def {name}({params}):\n{body}    return {fn.__name__}\n"
-                self._dependencies(fn, short, ast.parse(source))
+                self._dependencies(fn, short, parse_python(source))
             return f"{short}:{name}"
         if qualname not in self.functions.get(short, {}):
             source = textwrap.dedent(inspect.getsource(fn))
             self.functions.setdefault(short, {})[qualname] = source
-            self._dependencies(fn, short, ast.parse(source))
+            self._dependencies(fn, short, parse_python(source))
         return f"{short}:{qualname}"
 
     def _add_lambda(self, fn: Callable, module: str, short: str) -> str:
         """A module-level lambda (``judge=lambda got, **_: kernel_problem(got, (1, 2))``): it ships when all it calls does."""
         code = fn.__code__
-        tree = ast.parse(Path(inspect.getsourcefile(fn)).read_text(encoding="utf-8"))
+        tree = parse_python(Path(inspect.getsourcefile(fn)).read_text(encoding="utf-8"))
         names = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & 4) + bool(code.co_flags & 8)])
         found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno
                  and [a.arg for a in (*n.args.posonlyargs, *n.args.args, *n.args.kwonlyargs, *filter(None, (n.args.vararg, n.args.kwarg)))] == names]
@@ -94,7 +95,7 @@ class Bundle:
             source = ast.unparse(found[0])
             params = ", ".join(code.co_freevars)
             self.functions.setdefault(short, {})[name] = f"def {name}({params}):\n    return {source}\n"
-            self._dependencies(fn, short, ast.parse(source))
+            self._dependencies(fn, short, parse_python(source))
         return f"{short}:{name}"
 
     def cells(self, fn: Callable) -> dict[str, Any] | None:
