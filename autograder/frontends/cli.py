@@ -10,6 +10,7 @@
     autograder report GRADES_DIR...           the class at a glance: HTML, figures and a summary
     autograder export --format canvas|csv DIR grades for an LMS gradebook import
     autograder audit GRADEBOOK --grades DIR   list where nbgrader gave more than the hardened grader
+    autograder integrity SUBMISSIONS -a ID    pairs of submissions worth a second look, with their evidence
     autograder build-kit [-o DIR] [-a ID...]  the learner kit: a wheel of self-checks holding no solutions
 
 A learner kit (what ``build-kit`` builds) has ``autograder check`` only.
