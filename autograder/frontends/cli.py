@@ -156,6 +156,9 @@ def cmd_build_kit(args) -> int:
         return 2
     print(f"wrote {kit.wheel} ({kit.size / 1e6:.1f} MB, built in {kit.seconds:.1f} s): the learner kit of {course.id}, "
           f"its practice checks compiled for seed {course.seed}")
+    for assignment, problems in kit.compiled.left_out.items():
+        print(f"  not in the kit: {assignment} (its learners self-check with the instructor's install): a kit cannot hold "
+              f"{len(problems)} of its checks yet, first: {problems[0]}")
     for exercise_id, misconception, why in kit.compiled.dropped:
         print(f"  not in the kit: the detector of [{misconception}] in {exercise_id} ({why}); the kit names it less often")
     print(f"learners install it with: pip install {kit.wheel.name}")

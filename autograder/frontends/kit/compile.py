@@ -28,6 +28,8 @@ class Compiled:
     dropped: list[tuple[str, str, str]] = field(default_factory=list)
     #: what cannot go into a kit at all (a judge that cannot ship): the build stops with all of them listed
     problems: list[str] = field(default_factory=list)
+    #: assignments left out of a kit of "every assignment that can go in", with why
+    left_out: dict[str, list[str]] = field(default_factory=dict)
 
     def index(self) -> dict:
         return {
@@ -37,16 +39,26 @@ class Compiled:
         }
 
 
-def compile_course(course: Course, *, rounds: int = ROUNDS) -> Compiled:
-    """Every exercise of course.yml, compiled for its public seed."""
+def compile_course(course: Course, *, rounds: int = ROUNDS, leave_out_unportable: bool = False) -> Compiled:
+    """Every exercise of course.yml, compiled for its public seed.
+
+    ``leave_out_unportable``: an assignment with a check the kit cannot hold is
+    left out (listed in ``left_out`` with why) instead of stopping the build.
+    """
     out = Compiled(course.seed, secrets.token_bytes(16), rounds)
     for assignment in course.assignments:
         records = out.assignments.setdefault(assignment.id, [])
+        before, dropped = len(out.problems), len(out.dropped)
         for ex in for_assignment(assignment.id):
             try:
                 records.append(_exercise(ex, out))
             except TypeError as exc:  # a case whose inputs are not data (a function, an object)
                 out.problems.append(f"{ex.id}: {exc}")
+        if leave_out_unportable and len(out.problems) > before:
+            out.left_out[assignment.id] = out.problems[before:]
+            del out.problems[before:]
+            del out.dropped[dropped:]
+            del out.assignments[assignment.id]
     if out.problems:
         raise NotPortable("the learner kit cannot hold these checks:\n" + "\n".join(f"  {p}" for p in dict.fromkeys(out.problems)))
     return out
