@@ -32,6 +32,7 @@ import ast
 import os
 import re
 import threading
+import time
 from itertools import accumulate
 from typing import Any
 
@@ -58,12 +59,30 @@ def _fresh_lock() -> None:
 os.register_at_fork(after_in_child=_fresh_lock)
 
 
+#: how often a parse is tried again after CPython 3.11's "AST constructor recursion depth mismatch"
+_RETRIES = 5
+
+
 def parse(source: str, filename: str = "<unknown>", mode: str = "exec") -> Any:
-    """``ast.parse`` that is safe to call from several threads at once (and refuses huge sources)."""
+    """``ast.parse`` that is safe to call from several threads at once (and refuses huge sources).
+
+    Our own parses take turns (the lock); a library's parse in another thread
+    (``ast.literal_eval`` in Dask's configuration, say) does not, and can still
+    disturb the interpreter-wide depth counter of CPython 3.11's AST builder
+    in the middle of ours: that spurious ``SystemError`` is not the source's
+    fault, so the parse is tried again.
+    """
     if len(source) > MAX_SOURCE:
         raise SourceTooLarge(f"{len(source)} characters of source; the grader parses at most {MAX_SOURCE}")
-    with _LOCK:
-        return ast.parse(source, filename=filename, mode=mode)
+    for attempt in range(_RETRIES):
+        try:
+            with _LOCK:
+                return ast.parse(source, filename=filename, mode=mode)
+        except SystemError as exc:
+            if "recursion depth mismatch" not in str(exc) or attempt == _RETRIES - 1:
+                raise
+            time.sleep(0.002 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 _BRACKET_STEP = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
