@@ -19,7 +19,7 @@ from .. import references as ref
 from ..engine import render
 from ..engine.compare import compare
 from ..references import scratch as nn
-from .cnn_layers_detect import component, keeps_kernel, numeric_gradient, turns_kernel  # noqa: F401 (used by the declarations)
+from .cnn_layers_detect import _against_numeric, component, keeps_kernel, numeric_gradient, turns_kernel  # noqa: F401 (used by the declarations)
 
 # ---------------------------------------------------------------------------- arguments
 
@@ -239,20 +239,6 @@ def padding_not_cropped(case, got) -> bool:
     n, c, h, w = np.shape(X)
     return bool(padding) and isinstance(got, (tuple, list)) and len(got) > 0 and isinstance(got[0], np.ndarray) \
         and got[0].shape == (n, c, h + 2 * padding, w + 2 * padding)
-
-
-def _against_numeric(name: str, got, numeric: np.ndarray, wrt: str) -> str | None:
-    if not isinstance(got, np.ndarray):
-        return f"{name} should be a NumPy array; it is {render.value(got, 60)}."
-    if got.shape != numeric.shape:
-        return f"{name} has shape {render.shape(got)}; a gradient has the shape of what it is taken with respect to, {wrt}, {numeric.shape}."
-    close = np.isclose(np.asarray(got, dtype=float), numeric, rtol=1e-4, atol=1e-4)
-    if close.all():
-        return None
-    where = tuple(int(i) for i in np.argwhere(~close)[0])
-    return (f"{name}{render.index(where)} is {float(got[where]):.6g}, but nudging {wrt}{render.index(where)} up and down by "
-            f"1e-6 changes L = sum(dout * output) by {numeric[where]:.6g} per unit (a central difference); "
-            f"{int((~close).sum())} of {close.size} entries of {name} disagree with such nudges.")
 
 
 def conv_numeric_judge(dout, X, W, b, stride, padding):
