@@ -191,7 +191,9 @@ def _compare_dict(expected: dict, got: Any, *, tol: Tolerance, reveal: str, path
     return None
 
 
-def _compare_array(expected: np.ndarray, got: Any, *, tol: Tolerance, reveal: str, here: str) -> Mismatch | None:
+def array_form(got: Any, shape: tuple[int, ...], kind: str, *, reveal: str, here: str) -> np.ndarray | Mismatch:
+    """``got`` as a plain array of numbers of ``shape`` (an expected array of dtype kind ``kind``),
+    or the :class:`Mismatch` that says why it is not one (ragged, not numbers, wrong shape or dtype)."""
     if isinstance(got, (list, tuple)):
         try:
             got = np.asarray(got)
@@ -202,14 +204,21 @@ def _compare_array(expected: np.ndarray, got: Any, *, tol: Tolerance, reveal: st
     if not isinstance(got, np.ndarray):
         return Mismatch("type", f"{here} should be an array of numbers; it is {_kind_name(got, reveal)}.")
     got = np.ndarray.view(got, np.ndarray)
-    if got.shape != expected.shape:
-        return Mismatch("shape", f"wrong shape: {here} has shape {render.shape(got)}, expected {render.shape(expected)}.")
+    if got.shape != tuple(shape):
+        return Mismatch("shape", f"wrong shape: {here} has shape {render.shape(got)}, expected {render.shape(np.empty(shape, dtype=np.int8))}.")
     if got.dtype.kind == "c":
         return Mismatch("type", f"{here} holds complex numbers (dtype {got.dtype}); the answer is real.")
     if got.dtype.kind not in "iufb":
         return Mismatch("type", f"{here} has dtype {got.dtype}, not a numeric dtype.")
-    if got.dtype.kind == "b" and expected.dtype.kind != "b":
+    if got.dtype.kind == "b" and kind != "b":
         return Mismatch("type", f"{here} holds True/False values; expected numbers.")
+    return got
+
+
+def _compare_array(expected: np.ndarray, got: Any, *, tol: Tolerance, reveal: str, here: str) -> Mismatch | None:
+    got = array_form(got, expected.shape, expected.dtype.kind, reveal=reveal, here=here)
+    if isinstance(got, Mismatch):
+        return got
     if expected.size == 0:
         return None
     exact = expected.dtype.kind in "iub"

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.compare import Mismatch, _is_int, _is_number, _kind_name, _show, _where, _wrong_scalar
+from ..engine.compare import Mismatch, _is_int, _is_number, _kind_name, _show, _where, _wrong_scalar, array_form
 from ..engine import render
 
 #: PBKDF2 rounds per hash: a few milliseconds, about what one look at the self-check costs.
@@ -310,24 +310,9 @@ class Sealed:
 
     def _compare_array(self, node: dict, got: Any, path: str, reveal: str, here: str, paths: list[str] | None = None) -> Mismatch | None:
         shape = tuple(node["shape"])
-        if isinstance(got, (list, tuple)):
-            try:
-                got = np.asarray(got)
-            except (ValueError, TypeError):
-                return Mismatch("type", f"{here} is a ragged {type(got).__name__}, not a rectangular array of numbers.")
-            if got.dtype == object:
-                return Mismatch("type", f"{here} holds items that are not numbers.")
-        if not isinstance(got, np.ndarray):
-            return Mismatch("type", f"{here} should be an array of numbers; it is {_kind_name(got, reveal)}.")
-        got = np.ndarray.view(got, np.ndarray)
-        if got.shape != shape:
-            return Mismatch("shape", f"wrong shape: {here} has shape {render.shape(got)}, expected {render.shape(np.empty(shape))}.")
-        if got.dtype.kind == "c":
-            return Mismatch("type", f"{here} holds complex numbers (dtype {got.dtype}); the answer is real.")
-        if got.dtype.kind not in "iufb":
-            return Mismatch("type", f"{here} has dtype {got.dtype}, not a numeric dtype.")
-        if got.dtype.kind == "b" and node["kind"] != "b":
-            return Mismatch("type", f"{here} holds True/False values; expected numbers.")
+        got = array_form(got, shape, node["kind"], reveal=reveal, here=here)
+        if isinstance(got, Mismatch):
+            return got
         leaves = node["leaves"]
         if not leaves:
             return None
