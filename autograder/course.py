@@ -133,6 +133,35 @@ class Course:
                 raise CourseError(f"{self.path}: assignment {assignment_id} lists the file {name!r}, which cannot be read: {exc}") from None
         return out
 
+    def grading_files(self, assignment_id: str) -> dict[str, bytes]:
+        """The data files as the grading sandbox holds them, beside the learner's code.
+
+        :meth:`data_files` with each transform the assignment's declaration module lists
+        in ``GRADING_FILES`` (file name -> function of the instructor's bytes) applied:
+        what the learner's code must not read there is withheld (06: the labels of the
+        test digits its network is judged on).  The grader's own judges read their own
+        copies.  Only this assignment's modules are imported; a learner kit, which
+        holds no declaration modules, grades beside the data files as they are.
+        """
+        files = self.data_files(assignment_id)
+        from .exercises import _modules_of, compiled
+
+        if compiled.available():
+            return files
+        import importlib
+
+        for name in _modules_of(assignment_id):
+            transforms = getattr(importlib.import_module(f".exercises.{name}", __package__), "GRADING_FILES", None) or {}
+            for file_name, transform in transforms.items():
+                if file_name not in files:
+                    continue
+                try:
+                    files[file_name] = transform(files[file_name])
+                except ValueError as exc:
+                    raise CourseError(f"{self.path}: the grading copy of {file_name!r} of assignment {assignment_id} cannot be made from "
+                                      f"{self.source_dir(assignment_id) / file_name}: {exc}") from None
+        return files
+
     def identify(self, notebook: Path, grade_ids: list[str] | None = None) -> Assignment:
         """Which assignment a notebook belongs to: by folder, file name or grade ids."""
         notebook = Path(notebook)
