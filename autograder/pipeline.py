@@ -183,7 +183,7 @@ def check_notebook(path: str | Path, *, course: Course | None = None, assignment
             if student is not None:
                 seed = student_seed(seed, student)
             prepared = prepare_assignment(exercises, seed, course_weights(course, info.id), graded=student is not None)
-        results = grade_program(program, prepared, limits=limits, files=course.data_files(info.id), provided=provided_cells(course, info.id))
+        results = grade_program(program, prepared, limits=limits, files=course.grading_files(info.id), provided=provided_cells(course, info.id))
     report = Report(str(path), info.id)
     for ex in exercises:
         report.add(results[ex.id], info.points[ex.id])

@@ -129,7 +129,7 @@ def grade_class(submissions, assignment: str, output, *, course: Course | None =
 
     if todo:
         limits = Limits.from_settings(course.grading)
-        files = course.data_files(assignment)
+        files = course.grading_files(assignment)
         n = workers or default_workers()
         weights = course.grading.get("weights")
         provided = provided_cells(course, assignment)

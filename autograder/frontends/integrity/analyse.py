@@ -125,7 +125,7 @@ def analyse(submissions: str | Path, assignment: str, *, course, seed: int | Non
         from ...sandbox.session import Limits
 
         behaviours, analysis.probe_failures = probe.probe_class(
-            works, prepared, limits=Limits.from_settings(course.grading), files=course.data_files(assignment), workers=workers, progress=progress)
+            works, prepared, limits=Limits.from_settings(course.grading), files=course.grading_files(assignment), workers=workers, progress=progress)
         analysis.probed = True
         analysis.seconds["probes"] = time.perf_counter() - t
     reports = _reports(grades, course)

@@ -96,7 +96,7 @@ def grade_notebook(nb, *, course: Course, assignment_id: str, student: str, labe
     except NotebookError as exc:
         results = unreadable(exercises, str(exc))
     else:
-        results = grade_program(program, prepared, limits=limits, files=course.data_files(assignment_id), provided=provided_cells(course, assignment_id))
+        results = grade_program(program, prepared, limits=limits, files=course.grading_files(assignment_id), provided=provided_cells(course, assignment_id))
     report = Report(label, assignment_id)
     for ex in exercises:
         report.add(results[ex.id], info.points[ex.id])
