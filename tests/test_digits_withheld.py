@@ -15,6 +15,8 @@ the grader's own judges read the full copy that ships with the package.
 """
 from __future__ import annotations
 
+import json
+
 import io
 
 import numpy as np
@@ -33,12 +35,10 @@ from conftest import planted_notebook, solution_path
 ASSIGNMENT = "06-cnn-from-scratch"
 
 #: train that ignores X_train and y_train: it fits the test digits of digits.npz (those with a label).
-#: (The codec it registers lets zipfile read the file where the sandbox cannot import encodings.cp437,
-#: as when the grader runs as root with a Python under /root: the file names in the archive are ASCII.)
+#: (np.load of an .npz in the sandbox needs zipfile's cp437 codec loaded before the sandbox starts: where
+#: the grader's Python cannot be read by the sandbox's user, a fresh import of it fails.)
 MEMORISE = '''
 def train(X_train, y_train, epochs, lr, seed):
-    import codecs
-    codecs.register(lambda name: codecs.lookup("utf-8") if name == "cp437" else None)
     with np.load("digits.npz") as data:
         images, labels, test = data["images"], data["labels"], data["test"]
     X = images[test, np.newaxis] / 16.0
@@ -98,6 +98,8 @@ def test_the_grader_fails_the_memorising_train_and_keeps_the_solution_whole(cour
     assert all(e.status == "passed" for e in report.exercises if e.id != "train"), [(e.id, e.status) for e in report.exercises]
     solution = check_notebook(solution_path(course, ASSIGNMENT), course=course, student="s1")
     assert solution.score == solution.max_score == 25, [(e.id, e.status, e.feedback[:300]) for e in solution.exercises]
+    # the course's setup cell read digits.npz in the sandbox: no note says the course's own cell failed
+    assert "Not your code" not in json.dumps(solution.to_dict()), solution.to_dict().get("notes")
 
 
 # --------------------------------------------------------------------------- the grading copy
