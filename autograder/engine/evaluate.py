@@ -448,6 +448,9 @@ def _run_calls(prepared: Prepared, caller: Caller, timeout: float) -> list[Outco
                     break
                 fastest = min(fastest, time.perf_counter() - started)
             got[0].seconds = fastest
+        for check, outcome in zip(checks[start:end], got):
+            if getattr(check.case, "then", None) and not (outcome.timed_out or outcome.crashed):
+                _then(check.case.then, outcome, caller, deadline, ex.forbidden)
         if len(got) > len(calls):  # answers to calls never made: kept past the last check, where _judge_all looks
             return outcomes + got[:len(calls)] + [Outcome()] * (len(checks) - end) + got[len(calls):]
         outcomes += got
@@ -455,6 +458,20 @@ def _run_calls(prepared: Prepared, caller: Caller, timeout: float) -> list[Outco
             break
         start = end
     return outcomes
+
+
+def _then(then: tuple, outcome: Outcome, caller: Caller, deadline: float, forbidden: tuple[str, ...]) -> None:
+    """A check's follow-up call (``Case.then``) on one part of its result: its value goes to ``outcome.then``."""
+    name, part, args = then
+    value = outcome.value
+    if outcome.raised is not None or not isinstance(value, (tuple, list)) or len(value) <= part:
+        return
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return
+    answer = caller.call(name, [Call((value[part], *args))], timeout=left, forbidden=forbidden)
+    if len(answer) == 1 and not answer[0].timed_out and not answer[0].crashed and answer[0].raised is None:
+        outcome.then = answer[0].value
 
 
 # --------------------------------------------------------------------------- rules
@@ -705,6 +722,8 @@ def _judge(prepared: Prepared, index: int, check: Check, outcome: Outcome, call_
     if case.judge is not None:
         if case.timed:  # a speed check: the judge also gets the call's time, measured by the grader (see _run_calls)
             extra = {**extra, "seconds": outcome.seconds}
+        if case.then:  # a follow-up call's result (see _then)
+            extra = {**extra, "then": outcome.then}
         problem = case.judge(got, **extra) if extra else case.judge(got)
         if problem and sealed:
             problem = "the result does not pass this graded check (its values are not shown in graded feedback)."

@@ -98,6 +98,8 @@ class Outcome:
     timed_out: bool = False
     crashed: str = ""
     seconds: float = 0.0
+    #: the result of the check's ``then`` call (see :attr:`autograder.engine.spec.Case.then`)
+    then: Any = None
 
 
 class Caller(Protocol):

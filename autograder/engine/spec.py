@@ -131,6 +131,11 @@ class Case:
     #: the call is made on its own and timed by the grader's clock (not the learner's
     #: process); the judge receives ``seconds=`` besides the output (a speed check)
     timed: bool = False
+    #: after the call, another of the exercise's functions is called on one part of its result:
+    #: ``("predict", 0, (X_test,))`` calls ``predict(result[0], X_test)`` (a learner kit measures a
+    #: trained network with the learner's own predict); the judge receives ``then=`` its result
+    #: (None when that call raised or the result has no such part)
+    then: tuple | None = None
     #: value exercises: when this check fails, the exercise earns at most this share of its
     #: points, however many others pass (a designed kernel that does not do its job)
     cap: float | None = None
