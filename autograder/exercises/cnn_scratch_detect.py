@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import references as ref
 from ..engine import render
+from ..engine.codec import roundtrip
 from ..engine.compare import compare
 from ..references import scratch as nn
 from .cnn_layers_detect import _against_numeric, component, keeps_kernel, numeric_gradient, turns_kernel  # noqa: F401 (used by the declarations)
@@ -241,27 +242,43 @@ def padding_not_cropped(case, got) -> bool:
         and got[0].shape == (n, c, h + 2 * padding, w + 2 * padding)
 
 
+def gradients_judge(numeric, names: tuple, wrts: tuple):
+    """A judge: the learner's gradients against central differences.
+
+    ``names`` are the parts of the result (``("dX", "dW", "db")``: a tuple of that length; one name: one
+    array), ``wrts`` what each is taken with respect to, ``numeric`` their central-difference estimates,
+    or a function computing them on first use (importing the declarations stays quick).
+    """
+    cache: list = []
+
+    def judge(got, **_values) -> str | None:
+        parts = (got,)
+        if len(names) > 1:
+            if not isinstance(got, (tuple, list)) or len(got) != len(names):
+                return f"the result should be the tuple ({', '.join(names)}); it is {render.value(got, 80)}."
+            parts = got
+        if not cache:
+            cache.append(numeric() if callable(numeric) else numeric)
+        for name, part, num, wrt in zip(names, parts, cache[0], wrts):
+            problem = _against_numeric(name, part, np.asarray(num), wrt)
+            if problem:
+                return problem
+        return None
+
+    return judge
+
+
 def conv_numeric_judge(dout, X, W, b, stride, padding):
     """A judge: the learner's (dX, dW, db) against central differences of the reference forward pass."""
 
     def loss(X_, W_, b_):
         return float(np.sum(np.asarray(dout) * nn.conv_forward(X_, W_, b_, stride, padding)))
 
-    numeric: list = []  # computed on first use: importing the declarations stays quick
+    def numeric():
+        return [numeric_gradient(lambda x: loss(x, W, b), X), numeric_gradient(lambda w: loss(X, w, b), W),
+                numeric_gradient(lambda c: loss(X, W, c), b)]
 
-    def judge(got, **_values) -> str | None:
-        if not isinstance(got, (tuple, list)) or len(got) != 3:
-            return f"the result should be the tuple (dX, dW, db); it is {render.value(got, 80)}."
-        if not numeric:
-            numeric.extend((numeric_gradient(lambda x: loss(x, W, b), X), numeric_gradient(lambda w: loss(X, w, b), W),
-                            numeric_gradient(lambda c: loss(X, W, c), b)))
-        for name, part, num, wrt in zip(("dX", "dW", "db"), got, numeric, ("X", "W", "b")):
-            problem = _against_numeric(name, part, num, wrt)
-            if problem:
-                return problem
-        return None
-
-    return judge
+    return gradients_judge(numeric, ("dX", "dW", "db"), ("X", "W", "b"))
 
 
 # ---------------------------------------------------------------------------- conv_forward's speed
@@ -278,8 +295,6 @@ def speed_ratio(X, W, b, padding: int, seconds: float, sample: int = 8) -> tuple
     then, on ``sample`` of the batch's images and scaled to all of them: its four loops take a time
     proportional to the number of images.  Returns (the learner's own seconds, the loops' seconds, ratio).
     """
-    from ..engine.codec import roundtrip
-
     started = time.perf_counter()
     roundtrip(((X, W, b), {"padding": padding}))
     roundtrip(((X, W, b), {"padding": padding}))
@@ -306,11 +321,64 @@ def speed_judge(X, W, b, padding: int, factor: float = 10.0):
         own, loops, ratio = speed_ratio(X, W, b, padding, seconds)
         if ratio >= factor:
             return None
-        return (f"yours is {ratio:.1f} times as fast as four nested loops over (image, filter, row, column), and at least "
-                f"{factor:g} times is asked: conv_forward took {own * 1000:.0f} ms on this batch (besides "
-                f"{(seconds - own) * 1000:.0f} ms of passing the arrays to it and back), the loops {loops * 1000:.0f} ms. "
-                "Build im2col's matrix once for the whole batch and multiply it by the filters in one matrix product, "
-                "with no Python loop over images, filters or positions.")
+        return slow_message(ratio, factor, own, seconds, loops)
+
+    return judge
+
+
+def window_loops_seconds(x_shape, w_shape, padding: int, sample: int = 8) -> float:
+    """A learner kit's stand-in for timing :func:`~autograder.references.scratch.conv_forward_loops`
+    (a kit holds no convolution): the same four nested loops over (image, filter, row, column), each step
+    a product of a window-sized block with a filter, summed, plus a bias, stored, but on blocks drawn at
+    random rather than windows of the images.  Timed on ``sample`` images and scaled to all of them:
+    within a few per cent of the loop version's time (``benchmarks/kit_speed_loops.py`` prints both)."""
+    images, _, height, width = x_shape
+    filters, channels, kh, kw = w_shape
+    oh, ow = height + 2 * padding - kh + 1, width + 2 * padding - kw + 1
+    rng = np.random.default_rng(0)
+    blocks = rng.normal(size=(64, channels, kh + 1, kw + 1))
+    weights, bias = rng.normal(size=tuple(w_shape)), rng.normal(size=filters)
+    out = np.zeros((sample, filters, oh, ow))
+    started = time.perf_counter()
+    for n in range(sample):
+        for k in range(filters):
+            for i in range(oh):
+                for j in range(ow):
+                    block = blocks[(i * ow + j) % 64, :, i % 2:i % 2 + kh, j % 2:j % 2 + kw]
+                    out[n, k, i, j] = np.sum(block * weights[k]) + bias[k]
+    return (time.perf_counter() - started) * images / sample
+
+
+def slow_message(ratio: float, factor: float, own: float, seconds: float, loops: float) -> str:
+    return (f"yours is {ratio:.1f} times as fast as four nested loops over (image, filter, row, column), and at least "
+            f"{factor:g} times is asked: conv_forward took {own * 1000:.0f} ms on this batch (besides "
+            f"{(seconds - own) * 1000:.0f} ms of passing the arrays to it and back), the loops {loops * 1000:.0f} ms. "
+            "Build im2col's matrix once for the whole batch and multiply it by the filters in one matrix product, "
+            "with no Python loop over images, filters or positions.")
+
+
+def kit_speed_judge(first, shape, x_shape, w_shape, padding: int, factor: float = 10.0):
+    """A learner kit's judge of the speed check: the output's shape and its ``first`` images' values (the
+    others are checked by the other cases), then the time against :func:`window_loops_seconds`."""
+
+    def judge(got, seconds=None, **_values) -> str | None:
+        if not isinstance(got, np.ndarray) or got.shape != tuple(shape):
+            return (f"the output should be an array of shape {tuple(shape)}; it is {render.value(got, 60)}, so the speed "
+                    "was not compared; fix the values first.")
+        mismatch = compare(first, got[:len(first)], returns="ndarray")
+        if mismatch is not None:
+            return f"the values are not right here either ({mismatch.detail.splitlines()[0]}), so the speed was not compared; fix the values first."
+        if not seconds or seconds <= 0:
+            return None
+        started = time.perf_counter()
+        for _ in range(2):  # the arguments go there and the result comes back: the same sizes as the grader's
+            roundtrip(((np.zeros(x_shape), np.zeros(w_shape), np.zeros(w_shape[0])), {"padding": padding}))
+        roundtrip(np.zeros(shape))
+        passing = time.perf_counter() - started
+        own = max(seconds - passing, seconds / 4)
+        loops = window_loops_seconds(x_shape, w_shape, padding)
+        ratio = loops / own
+        return None if ratio >= factor else slow_message(ratio, factor, own, seconds, loops)
 
     return judge
 
@@ -383,14 +451,11 @@ def pool_overlap_overwritten(dout, X, size=2, stride=2):
 
 def pool_numeric_judge(dout, X, size, stride):
     """A judge: the learner's dX against central differences of the reference max pooling."""
-    numeric: list = []  # computed on first use
 
-    def judge(got, **_values) -> str | None:
-        if not numeric:
-            numeric.append(numeric_gradient(lambda x: float(np.sum(np.asarray(dout) * nn.maxpool_forward(x, size, stride))), X))
-        return _against_numeric("dX", got, numeric[0], "X")
+    def numeric():
+        return [numeric_gradient(lambda x: float(np.sum(np.asarray(dout) * nn.maxpool_forward(x, size, stride))), X)]
 
-    return judge
+    return gradients_judge(numeric, ("dX",), ("X",))
 
 
 # ---------------------------------------------------------------------------- softmax_loss
@@ -478,7 +543,8 @@ def x_not_restored(f, x, h=1e-5):
 
 # ---------------------------------------------------------------------------- train and predict
 
-PARAM_NAMES = tuple(nn.PARAM_SHAPES)
+PARAM_SHAPES = dict(nn.PARAM_SHAPES)
+PARAM_NAMES = tuple(PARAM_SHAPES)
 LN10 = math.log(10)
 
 
@@ -489,7 +555,7 @@ def params_problem(params) -> str | None:
     missing = [k for k in PARAM_NAMES if k not in params]
     if missing:
         return f"the parameter dict has no {', '.join(map(repr, missing))}; it should hold {', '.join(map(repr, PARAM_NAMES))}."
-    for name, shape in nn.PARAM_SHAPES.items():
+    for name, shape in PARAM_SHAPES.items():
         value = params[name]
         if not isinstance(value, np.ndarray) or value.dtype.kind not in "iuf":
             return f"params[{name!r}] should be a NumPy array of numbers; it is {render.value(value, 60)}."
@@ -553,6 +619,36 @@ def predict_judge(expected):
     return judge
 
 
+def run_problem(got) -> str | None:
+    """What is wrong with the form of what train returned (None when it is (params, losses) as asked)."""
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        return (f"train should return the pair (params, losses): the dict of trained weights and the list of the "
+                f"loss of every step; it returned {render.value(got, 80)}.")
+    problem = params_problem(got[0])
+    if problem:
+        return problem
+    try:
+        np.asarray(got[1], dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        return f"losses should be a list of numbers, the loss of every step; it is {render.value(got[1], 60)}."
+    return None
+
+
+def accuracy_problem(labels, y_test, threshold: float, losses) -> str | None:
+    """The network's accuracy from its ``labels`` for the test digits, in words when below ``threshold``."""
+    accuracy = float(np.mean(np.asarray(labels) == y_test))
+    if accuracy >= threshold:
+        return None
+    losses = np.asarray(losses, dtype=np.float64).reshape(-1)
+    run = ""
+    if len(losses) and np.all(np.isfinite(losses)):
+        first, last = _ends(losses)
+        run = f" Over its {len(losses)} steps the loss went from {first:.3g} to {last:.3g} (averages of the first and last tenth)."
+    elif len(losses):
+        run = " Its loss reached inf or nan."
+    return f"the trained network reads {accuracy:.1%} of the {len(y_test)} test digits right; at least {threshold:.0%} is asked.{run}"
+
+
 def accuracy_judge(X_test, y_test, threshold: float = 0.95):
     """The training run: (params, losses) of the right form, and the network's accuracy on the test digits.
 
@@ -562,29 +658,29 @@ def accuracy_judge(X_test, y_test, threshold: float = 0.95):
     """
 
     def judge(got, **_values) -> str | None:
-        if not isinstance(got, (tuple, list)) or len(got) != 2:
-            return (f"train should return the pair (params, losses): the dict of trained weights and the list of the "
-                    f"loss of every step; it returned {render.value(got, 80)}.")
-        params, losses = got
-        problem = params_problem(params)
+        problem = run_problem(got)
         if problem:
             return problem
-        try:
-            losses = np.asarray(losses, dtype=np.float64).reshape(-1)
-        except (TypeError, ValueError):
-            return f"losses should be a list of numbers, the loss of every step; it is {render.value(got[1], 60)}."
+        params, losses = got
         with np.errstate(all="ignore"):
             labels = nn.predict({k: np.asarray(params[k], dtype=np.float64) for k in PARAM_NAMES}, X_test)
-        accuracy = float(np.mean(labels == y_test))
-        if accuracy >= threshold:
-            return None
-        run = ""
-        if len(losses) and np.all(np.isfinite(losses)):
-            first, last = _ends(losses)
-            run = f" Over its {len(losses)} steps the loss went from {first:.3g} to {last:.3g} (averages of the first and last tenth)."
-        elif len(losses):
-            run = " Its loss reached inf or nan."
-        return (f"the trained network reads {accuracy:.1%} of the {len(y_test)} test digits right; at least {threshold:.0%} is asked.{run}")
+        return accuracy_problem(labels, y_test, threshold, losses)
+
+    return judge
+
+
+def kit_accuracy_judge(y_test, threshold: float = 0.95):
+    """A learner kit's judge of the training run: as :func:`accuracy_judge`, with the test digits' labels
+    from the learner's own predict (``then``; the kit holds no forward pass), which its own cases check."""
+
+    def judge(got, then=None, **_values) -> str | None:
+        problem = run_problem(got)
+        if problem:
+            return problem
+        if not isinstance(then, np.ndarray) or then.shape != np.shape(y_test):
+            return ("predict(params, X_test) on the trained weights did not return one label per test digit, so this kit "
+                    "cannot measure the accuracy (the grader measures it with its own forward pass): fix predict first.")
+        return accuracy_problem(then, y_test, threshold, got[1])
 
     return judge
 
