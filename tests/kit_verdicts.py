@@ -22,12 +22,43 @@ import os
 import sys
 
 
+class _Demo:
+    """``with demo():`` as the grader's sandbox runs it: a failure is dropped, and a block still running
+    after DEMO_SECONDS is stopped (06's training demonstration would otherwise train the network in every
+    notebook; only the checks' verdicts are compared here)."""
+
+    DEMO_SECONDS = 0.3
+
+    class Stopped(Exception):
+        pass
+
+    def __init__(self, *args, **kwargs):
+        self.previous = None
+
+    def __enter__(self):
+        import signal
+
+        def stop(signum, frame):
+            raise _Demo.Stopped()
+
+        self.previous = signal.signal(signal.SIGALRM, stop)
+        signal.setitimer(signal.ITIMER_REAL, self.DEMO_SECONDS)
+        return self
+
+    def __exit__(self, etype, value, tb):
+        import signal
+
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self.previous)
+        return etype is not None and issubclass(etype, Exception)
+
+
 def main(path: str) -> None:
     jobs = json.load(open(path))
     from autograder.course import load_course
     from autograder.engine.evaluate import evaluate, prepare
     from autograder.exercises import for_assignment
-    from autograder.frontends.inline import InProcessCaller, demo
+    from autograder.frontends.inline import InProcessCaller
     from autograder.notebook.load import load_program
     from autograder.pipeline import course_weights
     from autograder.report import Report
@@ -40,7 +71,7 @@ def main(path: str) -> None:
         if assignment not in prepared:
             weights = course_weights(course, assignment)
             prepared[assignment] = {ex.id: prepare(ex, seed=course.seed, weights=weights) for ex in for_assignment(assignment)}
-        namespace: dict = {"__name__": "__main__", "demo": demo}
+        namespace: dict = {"__name__": "__main__", "demo": _Demo}
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             for cell in load_program(notebook).cells:
                 filename = f"<cell {cell.index}>"

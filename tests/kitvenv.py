@@ -32,17 +32,9 @@ from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Assignments the learner kit cannot hold yet, and why (autograder build-kit names what stops them).
-NOT_IN_KIT = {
-    "06-cnn-from-scratch": "its checks have no form for the kit yet: conv_forward's speed judge times the reference's loops, "
-                           "grad_check's cases hold functions, train's cases hold course.yml settings, and its numeric and "
-                           "prediction judges are not listed as portable",
-}
-
-
 def kit_assignments(course) -> list[str]:
-    """The assignments of course.yml the kit is built for."""
-    return [a.id for a in course.assignments if a.id not in NOT_IN_KIT]
+    """The assignments of course.yml the kit is built for: all of them."""
+    return [a.id for a in course.assignments]
 
 
 def _closure(names: list[str]) -> list[metadata.Distribution]:

@@ -206,10 +206,11 @@ def _numbers_in_code(source: str):
             yield from (float(t) for t in re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])", node.value))
 
 
-def _numbers_in_data(value, skip=("args", "kwargs", "expected", "files", "detect", "wrong", "hidden")):
-    """Every number in the kit's data, except the inputs and outputs of the function checks (random practice data)."""
+def _numbers_in_data(value, skip=("args", "kwargs", "expected", "files", "detect", "wrong", "hidden", "first", "numeric")):
+    """Every number in the kit's data, except the inputs and outputs of the function checks (random practice data:
+    a judge's ``first`` images of its case's output and ``numeric`` gradients of its case are such outputs too)."""
     if isinstance(value, dict):
-        if "$nd" in value or "$np" in value:
+        if "$nd" in value or "$np" in value or "$cents" in value:
             from autograder.exercises.compiled import decode
 
             yield from (float(v) for v in np.asarray(decode(value), dtype=float).reshape(-1))
@@ -389,3 +390,33 @@ def test_readme_learner_section_works_as_typed(kit, course, tmp_path):
         elif args[0] == "pytest":
             assert result.returncode == 1 and re.search(r"\d+ failed", result.stdout), result.stdout[-2000:]
             assert "not written yet" in result.stdout
+
+
+# --------------------------------------------------------------------------- 06's judges in the kit
+
+def test_the_kits_speed_check_fails_four_loops_with_the_ratio_and_training_is_measured(kit, course, tmp_path):
+    """06 in the kit: four nested loops are right but too slow, and the kit says by how much (its loops'
+    time from a stand-in that holds no convolution); the solution's network is trained and read with its
+    own predict (the kit holds no forward pass), at full marks."""
+    from test_cnn_scratch import LOOP_CONV
+
+    from conftest import planted_notebook
+
+    assignment = course.assignment("06-cnn-from-scratch")
+    folder = tmp_path / assignment.id
+    folder.mkdir()
+    source = solution_path(course, assignment.id)
+    for name in assignment.files:
+        (folder / name).write_bytes((source.parent / name).read_bytes())
+    planted_notebook(source, folder / "loops.ipynb", {"conv_forward": LOOP_CONV})
+    (folder / "solution.ipynb").write_bytes(source.read_bytes())
+    done = subprocess.run(["autograder", "check", "--json", "loops.ipynb", "solution.ipynb"], cwd=folder,
+                          env={**learner_env(kit), "MPLBACKEND": "Agg"}, capture_output=True, text=True, timeout=300)
+    reports = json.loads(done.stdout)
+    reports = reports if isinstance(reports, list) else [reports]
+    loops, solution = ({e["id"]: e for e in r["exercises"]} for r in reports)
+    entry = loops["conv_forward"]
+    found = re.search(r"yours is ([\d.]+) times as fast as four nested loops", entry["feedback"])
+    assert entry["status"] == "failed" and found and float(found.group(1)) < 10, entry["feedback"]
+    assert all(e["status"] == "passed" for e in solution.values()), {k: e["feedback"][:300] for k, e in solution.items() if e["status"] != "passed"}
+    assert solution["train"]["score"] == assignment.points["train"]

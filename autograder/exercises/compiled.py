@@ -31,7 +31,8 @@ import numpy as np
 
 from ..engine.compare import compare
 from ..engine.outcome import WorkPath
-from ..engine.spec import UNSET, Case, ErrorCase, Exercise, InputFile, Misconception, OutputFile, Tolerance
+from ..engine.probes import ScalarFunction
+from ..engine.spec import UNSET, Case, ErrorCase, Exercise, InputFile, Misconception, OutputFile, Setting, Tolerance
 from .sealed import Sealed
 
 #: Where a kit keeps its compiled exercises (absent from the instructor's install).
@@ -62,6 +63,11 @@ def encode(value: Any) -> Any:
         data = np.ascontiguousarray(np.ndarray.view(value, np.ndarray))
         if data.dtype.kind not in "biufc":
             raise TypeError(f"cannot compile an array of dtype {data.dtype}")
+        cents = _cents(data)
+        if cents is not None:  # floats of two decimals (the course's fixed draws): as hundredths, a quarter of the size
+            negative_zeros = np.flatnonzero((data == 0) & np.signbit(data))
+            return {"$cents": list(data.shape), "data": base64.b64encode(cents.tobytes()).decode("ascii"),
+                    "-0": [int(i) for i in negative_zeros]}
         return {"$nd": data.dtype.str, "shape": list(data.shape), "data": base64.b64encode(data.tobytes()).decode("ascii")}
     if isinstance(value, np.generic):
         scalar = np.asarray(value)
@@ -72,6 +78,10 @@ def encode(value: Any) -> Any:
         return {"$workpath": value.name}
     if isinstance(value, InputFile):
         return {"$file": [value.name, base64.b64encode(value.data).decode("ascii")]}
+    if isinstance(value, Setting):
+        return {"$setting": value.name}
+    if isinstance(value, ScalarFunction):  # a probe of grad_check: its coefficients (the kit's engine rebuilds it)
+        return {"$probe": [list(value.shape), *(encode(getattr(value, k)) for k in ("cubic", "quadratic", "linear", "wave")), value.label]}
     if type(value) is tuple:
         return {"$tuple": [encode(v) for v in value]}
     if type(value) is list:
@@ -79,6 +89,19 @@ def encode(value: Any) -> Any:
     if type(value) is dict:
         return {"$dict": [[encode(k), encode(v)] for k, v in value.items()]}
     raise TypeError(f"cannot compile a {type(value).__name__}: {value!r}"[:200])
+
+
+def _cents(data: np.ndarray) -> np.ndarray | None:
+    """``data`` as int16 hundredths when ``hundredths / 100`` gives back exactly its float64 values."""
+    if data.dtype != np.float64 or data.size < 64 or not np.all(np.isfinite(data)):
+        return None
+    with np.errstate(all="ignore"):
+        hundredths = np.rint(data * 100)
+    if np.max(np.abs(hundredths), initial=0) > 32767:
+        return None
+    cents = hundredths.astype("<i2")
+    back = cents.astype(np.float64) / 100
+    return cents if np.array_equal(back, data) and np.array_equal(np.signbit(back) | (data == 0), np.signbit(data) | (data == 0)) else None
 
 
 def decode(data: Any) -> Any:
@@ -89,6 +112,10 @@ def decode(data: Any) -> Any:
     if "$nd" in data:
         dtype = np.dtype(data["$nd"])
         return np.frombuffer(base64.b64decode(data["data"]), dtype=dtype).reshape(data["shape"]).copy()
+    if "$cents" in data:
+        values = np.frombuffer(base64.b64decode(data["data"]), dtype="<i2").astype(np.float64) / 100
+        values[np.asarray(data.get("-0", []), dtype=np.int64)] = -0.0
+        return values.reshape(data["$cents"])
     if "$np" in data:
         return np.frombuffer(base64.b64decode(data["data"]), dtype=np.dtype(data["$np"]))[0]
     if "$tuple" in data:
@@ -105,6 +132,11 @@ def decode(data: Any) -> Any:
         return base64.b64decode(data["$bytes"])
     if "$workpath" in data:
         return WorkPath(data["$workpath"])
+    if "$setting" in data:
+        return Setting(data["$setting"])
+    if "$probe" in data:
+        shape, cubic, quadratic, linear, wave, label = data["$probe"]
+        return ScalarFunction(shape, cubic=decode(cubic), quadratic=decode(quadratic), linear=decode(linear), wave=decode(wave), label=label)
     if "$file" in data:
         return InputFile(data["$file"][0], base64.b64decode(data["$file"][1]))
     raise ValueError(f"unknown compiled value {sorted(data)[:3]}")
@@ -176,6 +208,8 @@ def _case(data: dict) -> CompiledCase:
         args=decode(data["args"]), kwargs=decode(data["kwargs"]), expected=decode(data["expected"]),
         label=data["label"], files=tuple(decode(data["files"])),
         detections={k: decode(v) for k, v in data.get("detect", {}).items()},
+        function=data.get("function", ""), timed=bool(data.get("timed")), cap=data.get("cap"),
+        then=decode(data.get("then")),
     )
     if data.get("judge") is not None:
         case.judge = judge(data["judge"])
@@ -184,7 +218,7 @@ def _case(data: dict) -> CompiledCase:
 
 def _error_case(data: dict) -> ErrorCase:
     return ErrorCase(args=decode(data["args"]), kwargs=decode(data["kwargs"]), raises=tuple(data["raises"]),
-                     label=data["label"], files=tuple(decode(data["files"])), own=data["own"])
+                     label=data["label"], files=tuple(decode(data["files"])), own=data["own"], function=data.get("function", ""))
 
 
 # --------------------------------------------------------------------------- code that ships: pure functions
@@ -429,6 +463,7 @@ def _exercise(data: dict, salt: bytes, rounds: int, compiled_seed: int) -> Compi
         check_modifies_input=data["check_modifies_input"], output_files=tuple(OutputFile(n) for n in data["output_files"]),
         observe=observe, signature=data["signature"], on_paper=data["on_paper"], uses=tuple(data["uses"]),
         weights=dict(data["weights"]), forbidden_hint=data["forbidden_hint"],
+        settings=decode(data.get("settings", {"$dict": []})), timeout_hint=data.get("timeout_hint", ""),
         wrong_outputs=wrong_outputs, compiled_seed=compiled_seed,
     )
 

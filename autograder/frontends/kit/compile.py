@@ -84,6 +84,7 @@ def _exercise(ex: Exercise, out: Compiled) -> dict:
         "check_modifies_input": ex.check_modifies_input, "output_files": [f.name for f in ex.output_files],
         "signature": ex.signature, "on_paper": ex.on_paper, "uses": list(ex.uses), "weights": dict(ex.weights),
         "forbidden_hint": ex.forbidden_hint, "observe": _observer(ex, out),
+        "settings": encode(dict(ex.settings)), "timeout_hint": ex.timeout_hint,
         "visible": [], "errors": [], "hidden": [], "wrong": {}, "misconceptions": [],
     }
     if ex.kind == "value":
@@ -95,7 +96,7 @@ def _exercise(ex: Exercise, out: Compiled) -> dict:
         if check.kind == "error":
             case = check.case
             record["errors"].append({"args": encode(case.args), "kwargs": encode(case.kwargs), "raises": list(case.raises),
-                                     "label": case.label, "files": encode(list(case.files)), "own": case.own})
+                                     "label": case.label, "files": encode(list(case.files)), "own": case.own, "function": case.function})
         else:
             record["visible" if check.kind == "visible" else "hidden"].append(_case(ex, check, detectors, out))
         if ex.kind == "function" and (not isinstance(check.case, Case) or check.case.judge is None):
@@ -174,8 +175,10 @@ def _case(ex: Exercise, check, detectors: dict, out: Compiled) -> dict:
     case = check.case
     function_value = ex.kind == "function" and case.judge is None
     expected = check.expected if function_value else case.expected
+    judge, then = _judge(ex, case, out) if case.judge is not None else (None, case.then)
     data = {"args": encode(case.args), "kwargs": encode(case.kwargs), "expected": encode(expected), "label": case.label,
-            "files": encode(list(case.files)), "judge": _judge(ex, case, out) if case.judge is not None else None, "detect": {}}
+            "files": encode(list(case.files)), "judge": judge, "detect": {},
+            "function": case.function, "timed": case.timed, "cap": case.cap, "then": encode(then)}
     if function_value:
         for mid, form in detectors.items():
             if form is None or "per_case" not in form:
@@ -189,18 +192,22 @@ def _case(ex: Exercise, check, detectors: dict, out: Compiled) -> dict:
     return data
 
 
-def _judge(ex: Exercise, case, out: Compiled) -> dict | None:
-    judge = case.judge
+def _judge(ex: Exercise, case, out: Compiled) -> tuple[dict | None, tuple | None]:
+    """The kit's form of a case's judge, and the case's ``then`` call (a kit judge may need one)."""
+    judge, then = case.judge, case.then
     factory = getattr(judge, "__qualname__", "").split(".<locals>.")[0]
     module = __import__(judge.__module__, fromlist=["_"])
     owner = getattr(module, factory, None)
     if owner in forms.SEALED_JUDGES:
-        return _sealed_judge(forms.SEALED_JUDGES[owner], judge, out)
+        return _sealed_judge(forms.SEALED_JUDGES[owner], judge, out), then
+    if owner in forms.KIT_JUDGES:
+        judge, kit_then = forms.KIT_JUDGES[owner](judge)
+        then = kit_then or then
     try:
-        return {"kind": "code", "ref": out.bundle.add(judge), "cells": out.bundle.cells(judge)}
+        return {"kind": "code", "ref": out.bundle.add(judge), "cells": out.bundle.cells(judge)}, then
     except NotPortable as exc:
         out.problems.append(f"{ex.id}: the judge of '{case.label}': {exc}")
-        return None
+        return None, then
 
 
 def _sealed_judge(kind: str, judge, out: Compiled) -> dict:

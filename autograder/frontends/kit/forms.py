@@ -19,6 +19,7 @@ import numpy as np
 
 from ... import references as ref
 from ...exercises import cnn_layers_detect as cnn
+from ...exercises import cnn_scratch_detect as scratch
 from ...exercises import conv1d as c1
 from ...exercises import conv2d as c2
 from ...exercises import conv2d_detect as c2d
@@ -37,6 +38,11 @@ PORTABLE = {
     img._flat_problem, img.response, img.horizontal_judge, img.diagonal_judge,
     # what a misconception's code shows (a kernel turned round, or not)
     cnn.turns_kernel, cnn.keeps_kernel,
+    # 06: judges of gradients, labels, a training run and a speed, with their helpers (see KIT_JUDGES)
+    scratch.gradients_judge, scratch.predict_judge, scratch.start_judge, scratch.params_problem, scratch.run_problem,
+    scratch.accuracy_problem, scratch._ends, scratch.kit_accuracy_judge, scratch.kit_speed_judge, scratch.window_loops_seconds,
+    scratch.slow_message, scratch.backward_args, scratch.dx_valid_shape, scratch.padding_not_cropped,
+    scratch.softmax_unstable, scratch.diverges, scratch.flat, scratch._run,
 }
 
 
@@ -128,6 +134,17 @@ def _dx_only(case, expected):
     return {"length": 3, "groups": [[0, cnn.dx_not_flipped(*case.args, **case.kwargs)], [1, [right[1]]], [2, [right[2]]]]}
 
 
+def _batch_stride_ignored(case, expected):
+    parts = scratch.backward_stride_ignored(*case.args, **case.kwargs)
+    return [[i, parts[i]] for i in range(2)] if parts else None
+
+
+def _batch_dx_only(case, expected):
+    """06's batches: dX one of the turned-kernel results, dW and db right."""
+    right = ref.scratch.conv_backward(*case.args, **case.kwargs)
+    return {"length": 3, "groups": [[0, scratch.dx_turned(*case.args, **case.kwargs)], [1, [right[1]]], [2, [right[2]]]]}
+
+
 def _uint8_pixels(case, expected):
     return {"expected": ref.filter_image(*img.filter_args(case))}
 
@@ -148,6 +165,9 @@ DETECTORS: dict[tuple[str, str], tuple[str, Callable[[Any, Any], Any]]] = {
     ("conv2d_layer_backward", "dx-not-flipped"): ("all", _dx_only),
     ("conv2d_layer_backward", "dx-flipped-twice"): ("all", _dx_only),
     ("filter_image", "uint8-output"): ("uint8-pixels", _uint8_pixels),
+    ("conv_backward", "stride-ignored"): ("candidates", _batch_stride_ignored),
+    ("conv_backward", "dx-not-flipped"): ("all", _batch_dx_only),
+    ("conv_backward", "dx-flipped-twice"): ("all", _batch_dx_only),
 }
 
 #: Detectors that need no data: (exercise id, misconception id) -> the kit's detector.
@@ -180,3 +200,35 @@ VALUE_PATTERNS = {
 
 #: The factories of judges whose data is an answer: their kit form is sealed (see compile.py).
 SEALED_JUDGES = {cnn.max_lr_judge: "max-lr"}
+
+
+def _cells(judge) -> dict[str, Any]:
+    return dict(zip(judge.__code__.co_freevars, (c.cell_contents for c in judge.__closure__ or ())))
+
+
+def _gradients(judge):
+    """The numeric gradients computed now: the kit holds them, not the reference that computes them."""
+    cells = _cells(judge)
+    numeric = cells["numeric"]() if callable(cells["numeric"]) else cells["numeric"]
+    return scratch.gradients_judge([np.asarray(n) for n in numeric], cells["names"], cells["wrts"]), None
+
+
+def _speed(judge):
+    """The output's shape and its first two images; the loops timed by a stand-in that holds no convolution."""
+    cells = _cells(judge)
+    X, W, expected = cells["X"], cells["W"], cells["expected"]
+    return scratch.kit_speed_judge(expected[:2], expected.shape, X.shape, W.shape, cells["padding"], cells["factor"]), None
+
+
+def _accuracy(judge):
+    """The test digits' labels, and the learner's own predict to read them with (the kit holds no forward pass)."""
+    cells = _cells(judge)
+    return scratch.kit_accuracy_judge(cells["y_test"], cells["threshold"]), ("predict", 0, (cells["X_test"],))
+
+
+#: Judges that call a reference: the factory of each -> (the kit's judge, the case's ``then`` call or None).
+KIT_JUDGES: dict[Callable, Callable] = {
+    scratch.gradients_judge: _gradients,
+    scratch.speed_judge: _speed,
+    scratch.accuracy_judge: _accuracy,
+}

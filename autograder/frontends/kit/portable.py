@@ -31,7 +31,7 @@ from ...exercises.compiled import encode
 from ...notebook.syntax import parse as parse_python
 
 #: Library modules portable code may use, by module name.
-LIBRARIES = {"numpy", "math", "zlib", "io", "base64", "PIL.Image"}
+LIBRARIES = {"numpy", "math", "zlib", "io", "base64", "time", "PIL.Image"}
 #: Modules of the package that every kit ships (portable code may import from them).
 KIT_MODULES = ("autograder.engine.",)
 REFERENCES = "autograder.references"
@@ -101,7 +101,8 @@ class Bundle:
     def cells(self, fn: Callable) -> dict[str, Any] | None:
         """A closure's cells as data (None for a plain function)."""
         if not fn.__closure__:
-            return {} if fn.__qualname__ == "<lambda>" else None  # a lambda ships as a factory of itself
+            # a lambda ships as a factory of itself, an inner function as its factory's (called with no data)
+            return {} if fn.__qualname__ == "<lambda>" or ".<locals>." in fn.__qualname__ else None
         out = {}
         for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
             value = cell.cell_contents
