@@ -15,11 +15,11 @@ the hidden-case generators.
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ["check", "demo", "CheckFailed", "__version__"]
+__all__ = ["check", "demo", "my_numbers", "CheckFailed", "__version__"]
 
 
 def __getattr__(name: str):
-    if name in ("check", "demo", "CheckFailed"):
+    if name in ("check", "demo", "my_numbers", "CheckFailed"):
         from .frontends import inline
 
         return getattr(inline, name)

@@ -38,6 +38,8 @@ class Assignment:
     points: dict[str, float]
     files: list[str] = field(default_factory=list)
     late: dict | None = None  # this assignment's own late-penalty rule (see autograder/frontends/grading/late.py)
+    #: each student's own numbers in the on-paper exercises that declare them (course.yml ``variants:``, default on)
+    variants: bool = True
 
     @property
     def max_score(self) -> float:
@@ -60,6 +62,17 @@ class Course:
     def seed(self) -> int:
         """The public seed of the practice hidden checks (learners' self-checks)."""
         return int(self.grading.get("seed", DEFAULT_SEED))
+
+    @property
+    def variant_seed(self) -> int:
+        """The public seed of each student's own numbers (``grading.variant_seed``, else the practice seed):
+        a learner's notebook shows their numbers, so it is no secret; the answers are never derived from it alone."""
+        return int(self.grading.get("variant_seed", self.seed))
+
+    def numbers_for(self, assignment_id: str, student: str | None) -> str | None:
+        """Whose numbers ``assignment_id``'s on-paper exercises ask for: ``student``'s when variants are on, else
+        nobody's (the lesson's numbers)."""
+        return student if student and self.assignment(assignment_id).variants else None
 
     @property
     def secret_seed_path(self) -> Path:
@@ -223,6 +236,9 @@ def load_course(path: str | Path | None = None, *, start: Path | None = None, va
         value = grading.get(key)
         if key in grading and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
             raise CourseError(f"{path}: grading.{key} should be a number above 0, not {value!r}")
+    variant_seed = grading.get("variant_seed")
+    if "variant_seed" in grading and (isinstance(variant_seed, bool) or not isinstance(variant_seed, int) or variant_seed < 0):
+        raise CourseError(f"{path}: grading.variant_seed should be a whole number >= 0, not {variant_seed!r}")
     from .engine.spec import CreditWeights
 
     CreditWeights.parse(grading.get("weights"), f"{path}: grading.weights", error=CourseError)
@@ -249,6 +265,10 @@ def load_course(path: str | Path | None = None, *, start: Path | None = None, va
             raise CourseError(f"{where}: 'files' should be a list of file names in the assignment folder")
         assignments.append(Assignment(str(entry["id"]), str(entry.get("title", entry["id"])), str(entry["notebook"]), str(entry["due"]) if entry.get("due") else None, {str(k): float(v) for k, v in points.items()}, files))
         assignments[-1].late = entry.get("late")
+        variants = entry.get("variants", True)
+        if not isinstance(variants, bool):
+            raise CourseError(f"{where}: 'variants' should be true (each student their own numbers) or false, not {variants!r}")
+        assignments[-1].variants = variants
     course = Course(path, str(data["id"]), str(data["title"]), grading, assignments)
     from .frontends.grading.late import LateError, validate_course  # late penalties: grading.late and assignments[].late
 

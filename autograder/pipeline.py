@@ -7,15 +7,18 @@ Used by ``autograder check``, by the pytest plugin and, per submission, by
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from .course import Course, load_course, validate_assignments
 from .engine.evaluate import ERROR, ExerciseResult, Prepared, evaluate, evaluation_order, prepare
+from .engine.numbers import draw_for, personalise
 from .engine.seeds import student_seed
 from .engine.spec import AUTODIFF_FORBIDDEN, CreditWeights, Exercise
 from .exercises import for_assignment
 from .notebook.load import NotebookError, Program, imported_modules, load_program, mark_provided, released_sources
+from .notebook.student import declared_student, learner_id
 from .report import Report
 from .sandbox.session import Limits, Session, warm_up
 
@@ -26,6 +29,69 @@ def prepare_assignment(exercises: Iterable[Exercise], seed: int, weights: Credit
     ``graded``: the hidden checks are graded ones (feedback shows none of their values).
     """
     return {ex.id: prepare(ex, seed=seed, weights=weights, graded=graded) for ex in exercises}
+
+
+@dataclass(frozen=True)
+class Whose:
+    """Whose numbers an assignment's on-paper exercises ask for (each student's own: variants).
+
+    ``seed``: course.yml's variant seed; ``on``: variants on for the assignment; ``student``: the id a
+    grader grades (``graded``), else None and the learner's own id is read from the notebook's ``NAME``
+    cell (or the JupyterHub user).  Plain data, so that a grading task can carry it.
+    """
+
+    seed: int
+    on: bool = True
+    student: str | None = None
+    graded: bool = False
+
+    @classmethod
+    def of(cls, course: Course, assignment_id: str, student: str | None = None) -> "Whose":
+        return cls(course.variant_seed, course.assignment(assignment_id).variants, student, student is not None)
+
+
+#: Said under an on-paper exercise with numbers of its own when the learner's self-check knows no id.
+NO_ID_NOTE = ("\nYour own numbers: this notebook names no student (its first cell, NAME = \"...\", is empty), so these answers "
+              "were checked on the lesson's numbers. Write your id there as your instructor registered you, run that cell, "
+              "then run the cell that shows your numbers again: you are graded on those.")
+
+
+def not_on_roster_note(student: str) -> str:
+    return (f"\nYour own numbers: {student!r} is not on the roster this learner kit was built with, so it cannot check the "
+            "answers for your numbers; these were checked on the lesson's numbers. Check the id in the NAME cell, or ask "
+            "your instructor for a kit built with you on its roster; the grader grades your own numbers either way.")
+
+
+def mismatch_note(declared: str, student: str) -> str:
+    return (f"\nYour own numbers: this notebook names the student {declared!r} in its NAME cell, but it was handed in as "
+            f"{student!r}, so its on-paper answers were graded on {student!r}'s numbers.")
+
+
+def for_student(prepared: dict[str, Prepared], program: Program | None, whose: "Whose | None") -> tuple[dict[str, Prepared], dict[str, str]]:
+    """``prepared`` with each on-paper exercise that has numbers of its own asking for the student's
+    (:func:`~autograder.engine.numbers.personalise`), and a note per exercise where the feedback must say
+    whose numbers were used (no id known; a notebook naming another student than the one graded)."""
+    personal = {k: p for k, p in prepared.items() if p.exercise.numbers is not None}
+    if whose is None or not whose.on or not personal or program is None:
+        return prepared, {}
+    declared = declared_student(program)
+    who = whose.student if whose.graded else learner_id(declared)
+    other = declared if whose.graded and declared and declared != who else None
+    out, notes = dict(prepared), {}
+    for exercise_id, p in personal.items():
+        ex = p.exercise
+        if who is None:
+            notes[exercise_id] = NO_ID_NOTE
+            continue  # the lesson's numbers: the declaration as it is
+        mine = personalise(ex, draw_for(ex, who, whose.seed), declared=other,
+                           declared_numbers=draw_for(ex, other, whose.seed) if other else None)
+        if mine is None:  # a learner kit without this student's answers: the lesson's numbers
+            notes[exercise_id] = not_on_roster_note(who)
+            continue
+        out[exercise_id] = prepare(mine, seed=p.seed, weights=p.weights, graded=p.graded)
+        if other:
+            notes[exercise_id] = mismatch_note(other, who)
+    return out, notes
 
 
 def seal_for(exercise: Exercise) -> tuple[str, ...]:
@@ -77,8 +143,11 @@ _PROVIDED: dict[tuple[str, int], frozenset[str]] = {}
 
 
 def grade_program(program: Program, prepared: dict[str, Prepared], *, limits: Limits, files: dict[str, bytes], session_factory=Session,
-                  provided: frozenset[str] = frozenset()) -> dict[str, ExerciseResult]:
+                  provided: frozenset[str] = frozenset(), whose: Whose | None = None) -> dict[str, ExerciseResult]:
     """Run ``program`` in the sandbox and evaluate every prepared exercise.
+
+    ``whose``: whose numbers the on-paper exercises with numbers of their own ask for (:func:`for_student`);
+    None: the lesson's, as declared.
 
     ``provided``: the course's own cells as released (:func:`provided_cells`): when one
     of them fails here, the feedback says it is not the learner's code.
@@ -89,6 +158,7 @@ def grade_program(program: Program, prepared: dict[str, Prepared], *, limits: Li
     """
     results: dict[str, ExerciseResult] = {}
     problems: list[str] = []
+    prepared, numbers_notes = for_student(prepared, program, whose)
     mark_provided(program, provided)
     order = {exercise_id: n for n, exercise_id in enumerate(evaluation_order(prepared))}
     groups = sorted(sandbox_groups(prepared).items(), key=lambda group: min(order[e] for e in group[1]))
@@ -128,6 +198,8 @@ def grade_program(program: Program, prepared: dict[str, Prepared], *, limits: Li
         for result in results.values():
             if result.status == ERROR and note not in result.feedback:
                 result.feedback += note
+    for exercise_id, note in numbers_notes.items():
+        results[exercise_id].feedback += note
     return {exercise_id: results[exercise_id] for exercise_id in prepared}
 
 
@@ -183,7 +255,8 @@ def check_notebook(path: str | Path, *, course: Course | None = None, assignment
             if student is not None:
                 seed = student_seed(seed, student)
             prepared = prepare_assignment(exercises, seed, course_weights(course, info.id), graded=student is not None)
-        results = grade_program(program, prepared, limits=limits, files=course.grading_files(info.id), provided=provided_cells(course, info.id))
+        results = grade_program(program, prepared, limits=limits, files=course.grading_files(info.id), provided=provided_cells(course, info.id),
+                                whose=Whose.of(course, info.id, student))
     report = Report(str(path), info.id)
     for ex in exercises:
         report.add(results[ex.id], info.points[ex.id])

@@ -65,3 +65,33 @@ def planted_notebook(source: Path, target: Path, replacements: dict[str, str]) -
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
     return target
+
+
+def personal_answers(course, assignment_id: str, student: str) -> dict[str, str]:
+    """The answer cells of ``assignment_id``'s on-paper exercises with numbers of their own, as ``student``
+    writes them for their numbers (each student has their own: variants), by grade_id."""
+    from autograder.engine.numbers import draw_for
+    from autograder.exercises import for_assignment
+
+    cells = {}
+    if not course.assignment(assignment_id).variants:
+        return cells
+    for ex in for_assignment(assignment_id):
+        if ex.numbers is not None:
+            answers = ex.numbers.answers(draw_for(ex, student, course.variant_seed))
+            cells[ex.id] = "\n".join(f"{name} = {value!r}" for name, value in answers.items())
+    return cells
+
+
+def personal_notebook(course, assignment_id: str, student: str, target: Path, source: Path | None = None,
+                      replacements: dict[str, str] | None = None) -> Path:
+    """``source`` (the solution) as ``student`` hands it in: their id in the NAME cell and their own numbers'
+    answers in the on-paper cells (then ``replacements``, by grade_id)."""
+    source = source or solution_path(course, assignment_id)
+    path = planted_notebook(source, target, {**personal_answers(course, assignment_id, student), **(replacements or {})})
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.startswith("NAME = "):
+            cell.source = f"NAME = {student!r}"
+    nbformat.write(nb, path)
+    return path

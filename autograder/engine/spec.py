@@ -186,6 +186,28 @@ class Misconception:
     code: Callable[[str], bool] | None = None
 
 
+@dataclass(frozen=True)
+class Numbers:
+    """Each student's own numbers for a value exercise (a *variant*), drawn from their id.
+
+    ``draw(rng)`` returns the numbers the exercise asks about, by name (``{"x": [...], "h": [...]}``),
+    small enough to work by hand and chosen so that the lesson's method is what reaches the answer (no
+    zeros where they would hide it, no symmetric kernel where the flip would not show); it is public (a
+    notebook prints a learner's numbers, and a learner kit ships it).  ``lesson`` are the lesson's own
+    numbers, worked through in the text: everyone's when variants are off or no student id is known.
+    ``answers(numbers)`` gives the right values by name, and ``wrong[misconception id](numbers)`` the
+    values that misconception gives, a list of alternatives (trusted: neither ships in a kit).
+    ``describe(numbers)`` is the sentence that states them; ``title(numbers)`` the exercise's title.
+    """
+
+    draw: Callable[[np.random.Generator], dict[str, Any]]
+    lesson: dict[str, Any]
+    answers: Callable[[dict[str, Any]], dict[str, Any]]
+    describe: Callable[[dict[str, Any]], str]
+    wrong: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = field(default_factory=dict)
+    title: Callable[[dict[str, Any]], str] | None = None
+
+
 @dataclass
 class Exercise:
     """The single declaration of an exercise.
@@ -240,6 +262,8 @@ class Exercise:
     settings: dict[str, Any] = field(default_factory=dict)
     #: what to look at when the checks run out of time, when the generic hint does not fit
     timeout_hint: str = ""
+    #: value exercises: each student's own numbers (see :class:`Numbers`); ``values`` are the lesson's answers
+    numbers: Numbers | None = None
 
     @property
     def function_name(self) -> str:

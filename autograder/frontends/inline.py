@@ -348,8 +348,10 @@ def check(exercise_id: str, *objects: Any, seed: int | None = None, timeout: flo
                                      earlier=earlier, settings=own_settings)
     own_timeout, own_settings = _own_limits(exercise.id)
     timeout = timeout or own_timeout or course_timeout
+    exercise, numbers_note = _whose_numbers(exercise, namespace)
     prepared = prepare(exercise, seed=seed, weights=weights)
     result = evaluate(prepared, caller, timeout=timeout, earlier=earlier, settings=own_settings)
+    result.feedback += numbers_note
     entry = Report("", exercise.assignment).add(result, _points(exercise))
     message = verdict.shortened(verdict.text(entry))  # the whole message: `autograder check --json`
     if entry.status == PASSED:
@@ -357,6 +359,65 @@ def check(exercise_id: str, *objects: Any, seed: int | None = None, timeout: flo
     else:
         print(message, file=sys.stderr)
     return None
+
+
+def _declared_name(namespace) -> str | None:
+    """The learner's id: ``NAME`` as the notebook's first cell sets it (in ``namespace``, else the kernel's)."""
+    from ..notebook.student import NAME_VARIABLE, clean_id
+
+    value = namespace.get(NAME_VARIABLE) if isinstance(namespace, dict) else None
+    if value is None:
+        shell = get_ipython()
+        value = getattr(shell, "user_ns", {}).get(NAME_VARIABLE) if shell is not None else None
+    return clean_id(value)
+
+
+def _whose_numbers(exercise, namespace) -> tuple[Any, str]:
+    """``exercise`` asking for this learner's own numbers (variants), and what the feedback must add about them."""
+    from ..engine.numbers import draw_for, personalise
+    from ..notebook.student import learner_id
+    from ..pipeline import NO_ID_NOTE, not_on_roster_note
+
+    course = _course()
+    if exercise.numbers is None or course is None or not course.assignment(exercise.assignment).variants:
+        return exercise, ""
+    who = learner_id(_declared_name(namespace))
+    if who is None:
+        return exercise, NO_ID_NOTE
+    mine = personalise(exercise, draw_for(exercise, who, course.variant_seed))
+    return (exercise, not_on_roster_note(who)) if mine is None else (mine, "")
+
+
+def my_numbers(exercise_id: str) -> None:
+    """Print your own numbers for an exercise worked out on paper.
+
+    Each student works through numbers of their own, drawn from their id: the
+    one written in the notebook's first cell (``NAME = "..."``), else the
+    JupyterHub user.  Without an id, these are the lesson's numbers.
+
+    Examples
+    --------
+    >>> my_numbers("by_hand_full")                    # doctest: +SKIP
+    Your numbers (student s1): x = [6, 2, 4], h = [1, 2, 2]
+    """
+    from ..engine.numbers import draw_for
+    from ..notebook.student import learner_id
+
+    exercise = get(exercise_id)
+    spec = exercise.numbers
+    if spec is None:
+        print(f"{exercise_id} has the same numbers for everyone: those in the text above.")
+        return
+    course = _course()
+    if course is None or not course.assignment(exercise.assignment).variants:
+        print(f"Your numbers (the lesson's, everyone's in this course): {spec.describe(spec.lesson)}")
+        return
+    who = learner_id(_declared_name(sys._getframe(1).f_globals))
+    if who is None:
+        print("No student id yet: write yours in the first cell (NAME = \"...\"), as your instructor registered you, run it, "
+              f"then run this cell again. Until then, the lesson's numbers: {spec.describe(spec.lesson)}")
+        return
+    print(f"Your numbers (student {who}): {spec.describe(draw_for(exercise, who, course.variant_seed))}")
 
 
 def _kit_problem(seed: int) -> str | None:

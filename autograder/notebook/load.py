@@ -199,7 +199,7 @@ def _is_demo(node: ast.stmt) -> bool:
 #: what a self-check line may import from the course's package; anything else of it
 #: (``import autograder.references.cnn as _r``) stays in the program, where the
 #: by-hand and course-code rules see it (and the sandbox cannot import it)
-SELF_CHECK_NAMES = frozenset({"check", "demo"})
+SELF_CHECK_NAMES = frozenset({"check", "demo", "my_numbers"})
 
 
 def _is_self_check(node: ast.stmt) -> bool:
@@ -212,7 +212,7 @@ def _is_self_check(node: ast.stmt) -> bool:
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
         func = node.value.func
         name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-        return name == "check"
+        return name in ("check", "my_numbers")
     return False
 
 

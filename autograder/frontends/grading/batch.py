@@ -133,8 +133,9 @@ def grade_class(submissions, assignment: str, output, *, course: Course | None =
         n = workers or default_workers()
         weights = course.grading.get("weights")
         provided = provided_cells(course, assignment)
+        variants = {"seed": course.variant_seed, "on": info.variants}
         tasks = [make_task(s, assignment=assignment, seed=batch_seed, points=info.points, limits=limits, files=files, ship_notebook=scheduler is not None, weights=weights,
-                           provided=provided) for s in todo]
+                           provided=provided, variants=variants) for s in todo]
         try:
             if scheduler is None:
                 from .run_local import run_local

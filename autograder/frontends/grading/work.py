@@ -18,7 +18,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from ...pipeline import grade_program, prepare_assignment, unreadable
+from ...pipeline import Whose, grade_program, prepare_assignment, unreadable
 from ...engine.evaluate import ERROR, Prepared
 from ...engine.seeds import student_seed
 from ...engine.spec import CreditWeights
@@ -70,7 +70,7 @@ def prepared_for(assignment: str, seed: int, weights: dict | None = None, *, stu
 
 
 def make_task(submission, *, assignment: str, seed: int, points: dict[str, float], limits: Limits, files: dict[str, bytes], ship_notebook: bool = False, weights: dict | None = None,
-              provided: frozenset[str] = frozenset()) -> dict:
+              provided: frozenset[str] = frozenset(), variants: dict | None = None) -> dict:
     """The plain-data description of one submission's grading.
 
     ``ship_notebook`` puts the notebook's bytes in the task (for workers that
@@ -93,6 +93,8 @@ def make_task(submission, *, assignment: str, seed: int, points: dict[str, float
         "limits": {k: getattr(limits, k) for k in Limits.__dataclass_fields__},
         "files": dict(files),
         "provided": sorted(provided),  # the course's own cells, as released: their failures are not the learner's
+        # each student's own numbers in the on-paper exercises: {"seed": course.yml's variant seed, "on": bool}
+        "variants": dict(variants) if variants else None,
     }
     if ship_notebook and submission.path is not None and not submission.problem:
         try:
@@ -148,24 +150,27 @@ def _grader_failed(exercise_id: str, reason: str):
 def _run(task: dict, exercises, batch) -> dict:
     limits = Limits(**task["limits"])
     prepared = prepared_for(task["assignment"], int(task["seed"]), task.get("weights"), student=task["student"])
+    variants = task.get("variants")
+    whose = Whose(int(variants["seed"]), bool(variants["on"]), task["student"], graded=True) if variants else None
     content = task.get("content")
     if content is None:
-        return _grade_path(Path(task["path"]), exercises, prepared, limits, task["files"], batch, task.get("base"), frozenset(task.get("provided") or ()))
+        return _grade_path(Path(task["path"]), exercises, prepared, limits, task["files"], batch, task.get("base"), frozenset(task.get("provided") or ()), whose)
     name = os.path.basename(task["label"]) or "notebook.ipynb"
     with tempfile.TemporaryDirectory(prefix="autograder-submission-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(content)
-        return _grade_path(path, exercises, prepared, limits, task["files"], batch, provided=frozenset(task.get("provided") or ()))
+        return _grade_path(path, exercises, prepared, limits, task["files"], batch, provided=frozenset(task.get("provided") or ()), whose=whose)
 
 
-def _grade_path(path: Path, exercises, prepared, limits, files, batch, base: str | None = None, provided: frozenset[str] = frozenset()) -> dict:
+def _grade_path(path: Path, exercises, prepared, limits, files, batch, base: str | None = None, provided: frozenset[str] = frozenset(),
+                whose: Whose | None = None) -> dict:
     try:
         # a learner's file: no link at or below the submissions folder is followed
         program = load_program(path, limits.bounds(), follow_links=False, under=base)
     except NotebookError as exc:
         return unreadable(exercises, str(exc).replace(str(path.parent) + os.sep, ""))
     factory = batch.session if batch is not None else Session
-    return grade_program(program, prepared, limits=limits, files=files, session_factory=factory, provided=provided)
+    return grade_program(program, prepared, limits=limits, files=files, session_factory=factory, provided=provided, whose=whose)
 
 
 class Batch:

@@ -1,29 +1,29 @@
-"""Where per-student answers of on-paper exercises come from (issue 20, part 1: variants).
+"""Each student's right answers to the on-paper exercises with numbers of their own (issue 20, part 1).
 
 The variant evidence (:func:`.evidence.variant_evidence`) needs, for an
-on-paper exercise and a student, that student's right values.  Until the
-course draws per-student numbers every student has the lesson's own, and
-there is nothing to compare: :func:`course_variants` returns None and the
-evidence stays silent.
-
-The contract for variants: an exercise that has per-student numbers declares
-a callable attribute ``variant_values(student: str, course) -> dict | None``
-(the student's right values by name, or None when variants are off for its
-assignment).  :func:`course_variants` picks it up; nothing else here changes.
+on-paper exercise and a student, that student's right values: those of the
+numbers drawn from the student's id (:func:`autograder.engine.numbers.draw_for`),
+as every grader grades them.  With variants off for the assignment, or no
+exercise of it declaring numbers, every student has the lesson's and there is
+nothing to compare: :func:`course_variants` returns None and the evidence
+stays silent.
 """
 from __future__ import annotations
 
 from typing import Callable
 
+from ...engine.numbers import draw_for
+
 
 def course_variants(course, assignment: str, exercises) -> Callable | None:
-    """``variants(exercise, student)`` for the exercises that declare per-student values, or None when none does."""
-    declared = {ex.id: ex.variant_values for ex in exercises if callable(getattr(ex, "variant_values", None))}
-    if not declared:
+    """``variants(exercise, student)``: the student's right values ({name: value}) of the exercises that have
+    numbers of their own, or None when variants are off or none has."""
+    if not course.assignment(assignment).variants or not any(ex.numbers is not None for ex in exercises):
         return None
 
     def variants(exercise, student: str):
-        values = declared.get(exercise.id)
-        return values(student, course) if values is not None else None
+        if exercise.numbers is None:
+            return None
+        return exercise.numbers.answers(draw_for(exercise, student, course.variant_seed))
 
     return variants

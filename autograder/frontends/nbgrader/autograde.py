@@ -35,7 +35,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from ...course import FILE_NAME, Course, CourseError, load_course, validate_assignments
 from ...exercises import for_assignment
 from ...notebook.load import NotebookError, extract_program
-from ...pipeline import grade_program, provided_cells, unreadable
+from ...pipeline import Whose, grade_program, provided_cells, unreadable
 from ...report import Report
 from ...sandbox.session import Limits, warm_up
 from .. import verdict
@@ -96,7 +96,8 @@ def grade_notebook(nb, *, course: Course, assignment_id: str, student: str, labe
     except NotebookError as exc:
         results = unreadable(exercises, str(exc))
     else:
-        results = grade_program(program, prepared, limits=limits, files=course.grading_files(assignment_id), provided=provided_cells(course, assignment_id))
+        results = grade_program(program, prepared, limits=limits, files=course.grading_files(assignment_id), provided=provided_cells(course, assignment_id),
+                                whose=Whose.of(course, assignment_id, student))
     report = Report(label, assignment_id)
     for ex in exercises:
         report.add(results[ex.id], info.points[ex.id])
