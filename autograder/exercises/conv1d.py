@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import references as ref
-from ..engine.spec import BY_HAND_FORBIDDEN, Case, ErrorCase, Exercise, Misconception
+from ..engine.spec import BY_HAND_FORBIDDEN, Case, ErrorCase, Exercise, Misconception, Numbers
 from .generators import long_pairs_1d, matches_any, pairs_1d, same_values
 
 ASSIGNMENT = "01-conv1d"
@@ -39,6 +39,33 @@ OFF_BY_ONE = Misconception(
     detect=_off_by_one,
 )
 
+def draw_pair(rng: np.random.Generator) -> dict:
+    """A student's x and h for the full convolution on paper: three values each, x from 1 to 6 and h from
+    1 to 4 (no zero hides a product), neither the same read backwards (else sliding h unturned, or reading
+    the result backwards, could land on the answer: the flip must show)."""
+    while True:
+        x = [int(v) for v in rng.integers(1, 7, 3)]
+        h = [int(v) for v in rng.integers(1, 5, 3)]
+        if h != h[::-1] and x != x[::-1]:
+            return {"x": x, "h": h}
+
+
+def describe_pair(numbers: dict) -> str:
+    return f"x = {numbers['x']}, h = {numbers['h']}"
+
+
+def title_pair(numbers: dict) -> str:
+    return f"The full convolution of {describe_pair(numbers).replace(', h', ' and h')}, on paper"
+
+
+def _by_hand_answers(numbers: dict) -> dict:
+    return {"y_by_hand": [int(v) for v in ref.conv1d(numbers["x"], numbers["h"])]}
+
+
+def _by_hand_no_flip(numbers: dict) -> list[dict]:
+    return [{"y_by_hand": [int(v) for v in c]} for c in _correlations(numbers["x"], numbers["h"])]
+
+
 by_hand_full = Exercise(
     id="by_hand_full",
     assignment=ASSIGNMENT,
@@ -47,6 +74,8 @@ by_hand_full = Exercise(
     title="The full convolution of x = [3, 4, 5] and h = [2, 1, 0], on paper",
     values={"y_by_hand": [6, 11, 14, 5, 0]},
     on_paper=True,
+    numbers=Numbers(draw=draw_pair, lesson={"x": LESSON_X, "h": LESSON_H}, answers=_by_hand_answers, describe=describe_pair,
+                    wrong={"no-flip": _by_hand_no_flip}, title=title_pair),
     misconceptions=(
         Misconception(NO_FLIP.id, NO_FLIP.hint, detect=lambda _, got: any(
             same_values([int(v) for v in c], got["y_by_hand"]) for c in _correlations(LESSON_X, LESSON_H))),
