@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import references as ref
-from ..engine.spec import BY_HAND_FORBIDDEN, Case, ErrorCase, Exercise, Misconception
+from ..engine.spec import BY_HAND_FORBIDDEN, Case, ErrorCase, Exercise, Misconception, Numbers
 from . import conv2d_detect as wrong
 from .generators import KINDS, LARGE_KINDS, large_pairs_2d, large_shape, matches_any, pairs_2d, pick, values
 
@@ -139,6 +139,64 @@ _PLAIN = wrong.product_sum(NEIGHBOURHOOD, NOTES_FILTER, None)
 _TURNED = wrong.product_sum(NEIGHBOURHOOD, NOTES_FILTER, "both")
 _ONE_AXIS = (wrong.product_sum(NEIGHBOURHOOD, NOTES_FILTER, "rows"), wrong.product_sum(NEIGHBOURHOOD, NOTES_FILTER, "cols"))
 
+#: Each student's pixels and filter entries: pixels 1 to 9, filter entries -3 to 3 without 0.
+PIXELS = (1, 9)
+FILTER_VALUES = (-3, -2, -1, 1, 2, 3)
+#: The four pairs of positions a 180-degree turn swaps (the centre stays).
+TURN_PAIRS = (((0, 0), (2, 2)), ((0, 1), (2, 1)), ((0, 2), (2, 0)), ((1, 0), (1, 2)))
+
+
+def draw_neighbourhood(rng: np.random.Generator) -> dict:
+    """A student's 3x3 neighbourhood and 3x3 filter, for one pixel computed twice on paper.
+
+    Bounds: pixels from 1 to 9 and filter entries from -3 to 3 without 0, so each of the eighteen products is a
+    one-digit times one-digit multiplication and each sum stays within +-243 (the lesson's 0-255 pixels and
+    half-integer filter are worked through in the text; here the point is the turn, not long multiplication).
+    No zero anywhere (a zero would hide the term it multiplies). The four pairs of positions the 180-degree turn
+    swaps hold different values, in the neighbourhood and in the filter: every pair shows the turn, and the filter
+    is not symmetric. And the four sums (the filter as printed, turned by 180 degrees, rows reversed only,
+    columns reversed only) differ from each other and from 0: sliding the filter unturned, or turning it along
+    one axis, never lands on the right number, and neither answer is a 0 that looks like a blank."""
+    while True:
+        image = rng.integers(PIXELS[0], PIXELS[1] + 1, (3, 3))
+        kernel = np.asarray(FILTER_VALUES)[rng.integers(0, len(FILTER_VALUES), (3, 3))]
+        if any(image[p] == image[q] or kernel[p] == kernel[q] for p, q in TURN_PAIRS):
+            continue
+        sums = [int(np.sum(image * k)) for k in (kernel, kernel[::-1, ::-1], kernel[::-1, :], kernel[:, ::-1])]
+        if len(set(sums)) == 4 and 0 not in sums[:2]:
+            return {"neighbourhood": image.tolist(), "filter": kernel.tolist()}
+
+
+def describe_neighbourhood(numbers: dict) -> str:
+    return f"neighbourhood = {numbers['neighbourhood']}, filter = {numbers['filter']}"
+
+
+def title_neighbourhood(numbers: dict) -> str:
+    if numbers["neighbourhood"] == NEIGHBOURHOOD and numbers["filter"] == NOTES_FILTER:
+        return "The Keras notes' 3x3 neighbourhood: what the notes compute, and true convolution"
+    return (f"The 3x3 neighbourhood of your pixel {numbers['neighbourhood'][1][1]}: what the notes would compute, "
+            "and true convolution")
+
+
+def _neighbourhood_sum(numbers: dict, turn: str | None) -> float:
+    return wrong.product_sum(numbers["neighbourhood"], numbers["filter"], turn)
+
+
+def _neighbourhood_answers(numbers: dict) -> dict:
+    return {"pixel_as_in_notes": _neighbourhood_sum(numbers, None), "pixel_true_convolution": _neighbourhood_sum(numbers, "both")}
+
+
+def _neighbourhood_no_flip(numbers: dict) -> list[dict]:
+    """Either number computed the other way: the filter left as printed for the convolution, or turned for the notes' sum."""
+    return [{"pixel_true_convolution": _neighbourhood_sum(numbers, None)},
+            {"pixel_as_in_notes": _neighbourhood_sum(numbers, "both")}]
+
+
+def _neighbourhood_one_axis(numbers: dict) -> list[dict]:
+    """The convolution with the filter reversed along one axis only (its rows, or its columns)."""
+    return [{"pixel_true_convolution": _neighbourhood_sum(numbers, turn)} for turn in ("rows", "cols")]
+
+
 neighbourhood = Exercise(
     id="neighbourhood",
     assignment=ASSIGNMENT,
@@ -147,6 +205,10 @@ neighbourhood = Exercise(
     title="The Keras notes' 3x3 neighbourhood: what the notes compute, and true convolution",
     values={"pixel_as_in_notes": 577.0, "pixel_true_convolution": 732.0},
     on_paper=True,
+    numbers=Numbers(draw=draw_neighbourhood, lesson={"neighbourhood": NEIGHBOURHOOD, "filter": NOTES_FILTER},
+                    answers=_neighbourhood_answers, describe=describe_neighbourhood,
+                    wrong={"no-flip": _neighbourhood_no_flip, "flip-one-axis": _neighbourhood_one_axis},
+                    title=title_neighbourhood),
     misconceptions=(
         Misconception(
             "no-flip",
@@ -160,7 +222,8 @@ neighbourhood = Exercise(
         Misconception(
             "flip-one-axis",
             "pixel_true_convolution looks like the filter reversed along one axis only. Turning it by 180 degrees "
-            "reverses both the order of its rows and the order of its columns: the corner -1 ends up where -3 was.",
+            "reverses both the order of its rows and the order of its columns: the top-left entry ends up where the "
+            "bottom-right one was (in the notes' filter, the corner -1 where -3 was).",
             detect=lambda _, got: any(wrong.near(got["pixel_true_convolution"], v) for v in _ONE_AXIS),
         ),
     ),
