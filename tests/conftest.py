@@ -103,3 +103,43 @@ def without_numbers_note(feedback: str) -> str:
     from autograder.pipeline import NO_ID_NOTE
 
     return feedback.replace(NO_ID_NOTE, "")
+
+
+def misconception_values(course, assignment_id: str, student: str, exercise_id: str, misconception: str) -> dict:
+    """What ``student`` writes in ``exercise_id``'s answer cell holding ``misconception`` (one of its values
+    for ``student``'s own numbers, the other answers right), by answer name; {} when that misconception's
+    values do not depend on the numbers (an exercise without numbers of its own, or variants off)."""
+    from autograder.engine.numbers import draw_for
+    from autograder.exercises import get
+
+    ex = get(exercise_id)
+    if ex.numbers is None or not course.assignment(assignment_id).variants or misconception not in ex.numbers.wrong:
+        return {}
+    numbers = draw_for(ex, student, course.variant_seed)
+    return {**ex.numbers.answers(numbers), **ex.numbers.wrong[misconception](numbers)[0]}
+
+
+def personal_plant_source(course, assignment_id: str, student: str, plant) -> str:
+    """``plant``'s answer cell (tests/planted) as ``student`` writes it. A plant of an on-paper exercise with
+    numbers of its own gets the values its misconception gives for the student's numbers; a length one off
+    whose values the exercise does not list (a rule on the length) gets the student's answers one value
+    short; any other plant (not implemented, code, an exercise without numbers) stays as it is."""
+    from autograder.engine.numbers import draw_for
+    from autograder.exercises import get
+
+    values = misconception_values(course, assignment_id, student, plant.exercise, plant.misconception)
+    ex = get(plant.exercise)
+    if not values and plant.misconception == "length-off-by-one" and ex.numbers is not None and course.assignment(assignment_id).variants:
+        answers = ex.numbers.answers(draw_for(ex, student, course.variant_seed))
+        values = {name: list(value)[:-1] if isinstance(value, (list, tuple)) else value for name, value in answers.items()}
+    if not values:
+        return plant.source
+    return "\n".join(f"{name} = {value!r}" for name, value in values.items())
+
+
+def personal_plant(course, assignment_id: str, student: str, plant, target: Path, source: Path | None = None,
+                   replacements: dict[str, str] | None = None) -> Path:
+    """The solution as ``student`` hands it in (:func:`personal_notebook`) with ``plant`` planted the way that
+    student would hold its misconception (:func:`personal_plant_source`)."""
+    return personal_notebook(course, assignment_id, student, target, source,
+                             {**(replacements or {}), plant.exercise: personal_plant_source(course, assignment_id, student, plant)})
