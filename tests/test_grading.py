@@ -1,11 +1,13 @@
 """`autograder grade`: a whole class, graded in the sandbox, in parallel, resumably.
 
-The class (:func:`build_class`) is made from the 01-conv1d solution: correct
-answers, untouched release notebooks, planted misconceptions, damaged
-notebooks (retyped, deleted, duplicated and reordered cells, duplicated grade
-ids), a notebook whose code kills its own process, one that exits at top
-level, one that is not JSON, and one that echoes its inputs back (to make sure
-hidden inputs never reach the feedback).  tests/test_grading_resume.py and
+The class (:func:`build_class`) is made from the 01-conv1d solution, each
+notebook as its student hands it in (their id, and the answers of their own
+numbers in the on-paper exercise): correct answers, untouched release
+notebooks, planted misconceptions, damaged notebooks (retyped, deleted,
+duplicated and reordered cells, duplicated grade ids), a notebook whose code
+kills its own process, one that exits at top level, one that is not JSON, and
+one that echoes its inputs back (to make sure hidden inputs never reach the
+feedback).  tests/test_grading_resume.py and
 tests/test_grading_dask.py grade the same class.
 """
 from __future__ import annotations
@@ -37,7 +39,7 @@ from autograder.frontends.grading.discover import DiscoveryError, discover, stud
 from autograder.frontends.grading.gradebook import NBGRADER_COLUMNS
 from autograder.frontends.grading.store import Store, StoreError, atomic_write
 
-from conftest import planted_notebook, release_path, solution_path
+from conftest import personal_answers, personal_notebook, personal_plant, release_path, solution_path
 from planted import all_plants
 
 ASSIGNMENT = "01-conv1d"
@@ -151,7 +153,6 @@ def build_class(root: Path, course, *, layout: str = "nbgrader") -> dict[str, di
     The expectation of a student is {"score": float} and/or {"status": {exercise: status}}.
     ``layout`` is "nbgrader" (root/STUDENT/ASSIGNMENT/conv1d.ipynb) or "flat" (root/STUDENT.ipynb).
     """
-    solution = solution_path(course, ASSIGNMENT)
     expected: dict[str, dict] = {}
     points = course.assignment(ASSIGNMENT).points
     full = course.assignment(ASSIGNMENT).max_score
@@ -161,27 +162,31 @@ def build_class(root: Path, course, *, layout: str = "nbgrader") -> dict[str, di
             return root / f"{student}.ipynb"
         return root / student / ASSIGNMENT / "conv1d.ipynb"
 
+    def own(student: str, replacements: dict[str, str] | None = None) -> Path:
+        """What ``student`` hands in: the solution with their id and their own numbers' answers."""
+        return personal_notebook(course, ASSIGNMENT, student, place(student), replacements=replacements)
+
     for student in ("ada", "bo"):
-        place(student).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(solution, place(student))
+        own(student)
         expected[student] = {"score": full}
     for student in ("cy", "dee"):
         release_notebook(course, place(student))
         expected[student] = {"score": 0.0, "status": dict.fromkeys(EXERCISES, "not-implemented")}
     for student, plant in PLANTS.items():
-        planted_notebook(solution, place(student), {plant.exercise: plant.source})
+        personal_plant(course, ASSIGNMENT, student, plant, place(student))
         expected[student] = {"status": {plant.exercise: plant.status}, "misconception": {plant.exercise: plant.misconception}}
     for student, change in (("damaged-retyped", _retype), ("damaged-deleted", _delete), ("damaged-duplicated", _duplicate),
                             ("damaged-reordered", _reorder), ("damaged-grade-ids", _same_grade_ids)):
-        _edit(solution, place(student), change)
+        _edit(own(student), place(student), change)
         expected[student] = {"score": full}
-    planted_notebook(solution, place("crash-kill"), {"conv1d": CRASH})
+    own("crash-kill", {"conv1d": CRASH})
     # conv1d_mode calls the crashing conv1d: nothing of either counts (no check of theirs passes)
     expected["crash-kill"] = {"score": points["by_hand_full"] + points["output_length"],
                               "status": {"by_hand_full": "passed", "conv1d": "error", "output_length": "passed"}}
-    planted_notebook(solution, place("crash-exit"), {"by_hand_full": "import os\nos._exit(0)\ny_by_hand = [6, 11, 14, 5, 0]"})
+    # the student's own right answer, after an exit: nothing of the cell counts
+    own("crash-exit", {"by_hand_full": f"import os\nos._exit(0)\n{personal_answers(course, ASSIGNMENT, 'crash-exit')['by_hand_full']}"})
     expected["crash-exit"] = {"score": full - points["by_hand_full"], "status": {"by_hand_full": "error"}}
-    planted_notebook(solution, place("echo"), {"conv1d": ECHO_CONV1D})
+    own("echo", {"conv1d": ECHO_CONV1D})
     # an echo is right on no value, yet rejects the bad inputs: partial credit, never full marks
     expected["echo"] = {"below": {"conv1d": points["conv1d"], "conv1d_mode": points["conv1d_mode"]},
                         "at_least": points["by_hand_full"] + points["output_length"], "status": {"conv1d": "failed", "conv1d_mode": "failed"}}
@@ -346,7 +351,7 @@ def test_a_different_seed_is_refused_without_force(graded_class, tmp_path):
 def test_the_seed_is_secret_drawn_once_and_reused(tmp_path, course):
     submissions = tmp_path / "flat"
     submissions.mkdir()
-    shutil.copy(solution_path(course, ASSIGNMENT), submissions / "zed.ipynb")
+    personal_notebook(course, ASSIGNMENT, "zed", submissions / "zed.ipynb")
     first = grade_class(submissions, ASSIGNMENT, tmp_path / "out", course=course)
     seed = (tmp_path / "out" / "seed").read_text()
     assert int(seed) != course.seed and stat.S_IMODE((tmp_path / "out" / "seed").stat().st_mode) == 0o600
@@ -410,7 +415,7 @@ def test_a_student_without_a_notebook_is_reported_not_fatal(tmp_path, course):
     root = tmp_path / "submitted"
     (root / "cid" / ASSIGNMENT).mkdir(parents=True)
     (root / "ann" / ASSIGNMENT).mkdir(parents=True)
-    shutil.copy(solution_path(course, ASSIGNMENT), root / "ann" / ASSIGNMENT / "conv1d.ipynb")
+    personal_notebook(course, ASSIGNMENT, "ann", root / "ann" / ASSIGNMENT / "conv1d.ipynb")
     result = grade_class(root, ASSIGNMENT, tmp_path / "out", course=course, seed=SEED)
     assert result.reports["ann"]["score"] == course.assignment(ASSIGNMENT).max_score
     assert result.reports["cid"]["score"] == 0.0
@@ -455,7 +460,7 @@ def test_cli_grade_json_and_resume(tmp_path, course):
     root = tmp_path / "submitted"
     for student in ("ann", "ben"):
         (root / student / ASSIGNMENT).mkdir(parents=True)
-        shutil.copy(solution_path(course, ASSIGNMENT), root / student / ASSIGNMENT / "conv1d.ipynb")
+        personal_notebook(course, ASSIGNMENT, student, root / student / ASSIGNMENT / "conv1d.ipynb")
     release_notebook(course, root / "cid" / ASSIGNMENT / "conv1d.ipynb")
     done = _autograder("--course", str(course.path), "grade", str(root), "--assignment", ASSIGNMENT, "--json", "--workers", "2", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -501,7 +506,7 @@ def test_output_read_through_a_pipe_ends_with_the_command(tmp_path, course, comm
     exits, nothing of it (the sandbox's servers, still loading libraries) may hold the pipe open."""
     flat = tmp_path / "class"
     flat.mkdir()
-    shutil.copy(solution_path(course, ASSIGNMENT), flat / "ann.ipynb")
+    personal_notebook(course, ASSIGNMENT, "ann", flat / "ann.ipynb")
     args = (["grade", str(flat), "-a", ASSIGNMENT, "--no-report", "-o", str(tmp_path / "out")] if command.startswith("grade")
             else ["check", str(flat / "ann.ipynb")])
     if command == "grade --seed":  # the sandbox's server is then a fresh process, not a copy of the grader
@@ -546,9 +551,9 @@ def test_ctrl_c_keeps_what_is_done_and_exits_130(tmp_path, course):
     root = tmp_path / "submitted"
     for n in range(2):
         (root / f"a{n}" / ASSIGNMENT).mkdir(parents=True)
-        shutil.copy(solution_path(course, ASSIGNMENT), root / f"a{n}" / ASSIGNMENT / "conv1d.ipynb")
+        personal_notebook(course, ASSIGNMENT, f"a{n}", root / f"a{n}" / ASSIGNMENT / "conv1d.ipynb")
     for n in range(4):
-        planted_notebook(solution_path(course, ASSIGNMENT), root / f"z{n}" / ASSIGNMENT / "conv1d.ipynb", {"conv1d": SLOW})
+        personal_notebook(course, ASSIGNMENT, f"z{n}", root / f"z{n}" / ASSIGNMENT / "conv1d.ipynb", replacements={"conv1d": SLOW})
     output = tmp_path / "out"
     process = subprocess.Popen([sys.executable, "-m", "autograder", "--course", str(course.path), "grade", str(root), "-a", ASSIGNMENT,
                                 "-o", str(output), "--workers", "2", "--seed", str(SEED)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
