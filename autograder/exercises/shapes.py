@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import references as ref
-from ..engine.spec import Case, ErrorCase, Exercise, Misconception
+from ..engine.spec import Case, ErrorCase, Exercise, Misconception, Numbers
 from . import shapes_detect as wrong
 from .generators import KINDS, LARGE_KINDS, large_shape, matches_any, values
 
@@ -470,6 +470,89 @@ model_summary = Exercise(
 
 # --------------------------------------------------------------------------- shape_answers
 
+#: The lesson's three questions: the Keras notes' model (64 filters per Conv2D) on 32x32x1 images, LeNet-5's C3
+#: (16 filters of 5x5 on 6 maps) fully connected, and the README's 'VALID' example (a 3x3 kernel on 10x10).
+SHAPE_LESSON = {"size": 32, "filters": 64, "c3_filters": 16, "c3_kernel": 5, "c3_maps": 6, "valid_n": 10, "valid_k": 3}
+
+
+def draw_shapes(rng: np.random.Generator) -> dict:
+    """A student's three on-paper sizes: the Keras notes' model (conv 3x3, pool 2, conv 3x3, pool 2, flatten)
+    with ``filters`` filters per Conv2D on ``size`` x ``size`` x 1 images; a layer of ``c3_filters`` filters of
+    ``c3_kernel`` x ``c3_kernel`` on ``c3_maps`` maps, each with a bias; a ``valid_k`` x ``valid_k`` kernel on a
+    ``valid_n`` x ``valid_n`` image with 'VALID' padding.
+
+    Bounds, for arithmetic by hand: images of 20 to 40 pixels (the flattened side is then 3 to 8) and 8, 16 or
+    32 filters (never the lesson's 64, so the flattened size is never the lesson's); kernels 3 or 5 on 2 to 8
+    maps, 4 to 32 filters (at most (25 * 8 + 1) * 32, one product of two small numbers); 'VALID' on 15 to 40
+    pixels with a kernel of 3, 5 or 7 (more outputs than the lesson's 10x10 image has).
+    Not degenerate: a size that is 2 more than a multiple of 4 is never drawn, since only then do both poolings
+    see an even size and rounding up would give the right answer; more than one map, so that a filter one map
+    deep has fewer weights; kernels above 1, so that no misconception's count ties with another's.
+    Nothing the notebook works through: not the sizes its text follows through the model (28 in section 5, 32
+    in section 6), not a kernel and map count whose filter it counts (5x5 on 6 maps, C3; 5x5 on 3, section 4),
+    not a 'VALID' example of section 1 (3 on 28, 5 on 32)."""
+    while True:
+        size = int(rng.integers(20, 41))
+        filters = int((8, 16, 32)[int(rng.integers(0, 3))])
+        c3_filters, c3_kernel, c3_maps = int(rng.integers(4, 33)), int((3, 5)[int(rng.integers(0, 2))]), int(rng.integers(2, 9))
+        valid_n, valid_k = int(rng.integers(15, 41)), int((3, 5, 7)[int(rng.integers(0, 3))])
+        if size % 4 == 2 or size in (28, 32) or (c3_kernel, c3_maps) in ((5, 6), (5, 3)) or (valid_n, valid_k) in ((28, 3), (32, 5)):
+            continue
+        return {"size": size, "filters": filters, "c3_filters": c3_filters, "c3_kernel": c3_kernel, "c3_maps": c3_maps,
+                "valid_n": valid_n, "valid_k": valid_k}
+
+
+def describe_shapes(numbers: dict) -> str:
+    return (f"flatten_size_32: the Keras notes' model with {numbers['filters']} filters in each Conv2D, on "
+            f"{numbers['size']}x{numbers['size']}x1 images; c3_params_full: {numbers['c3_filters']} filters of "
+            f"{numbers['c3_kernel']}x{numbers['c3_kernel']} on {numbers['c3_maps']} maps, each with a bias; "
+            f"readme_erratum_valid_size: 'VALID', a {numbers['valid_k']}x{numbers['valid_k']} kernel on a "
+            f"{numbers['valid_n']}x{numbers['valid_n']} image")
+
+
+def title_shapes(numbers: dict) -> str:
+    return (f"Three sizes worked out on paper: {numbers['size']}x{numbers['size']} images, {numbers['c3_filters']} "
+            f"filters of {numbers['c3_kernel']}x{numbers['c3_kernel']} on {numbers['c3_maps']} maps, 'VALID' "
+            f"{numbers['valid_k']}x{numbers['valid_k']} on {numbers['valid_n']}x{numbers['valid_n']}")
+
+
+def _flatten_size(numbers: dict, ceil_at=()) -> int:
+    """The flattened size of the notes' model on ``numbers``' images; pools listed in ``ceil_at`` (0, 1) round up."""
+    side = numbers["size"]
+    for pool in (0, 1):
+        side -= 2  # a 3x3 convolution, valid padding
+        side = -(-side // 2) if pool in ceil_at else side // 2
+    return side * side * numbers["filters"]
+
+
+def _shape_answers(numbers: dict) -> dict:
+    k = numbers["c3_kernel"]
+    return {"flatten_size_32": _flatten_size(numbers),
+            "c3_params_full": (k * k * numbers["c3_maps"] + 1) * numbers["c3_filters"],
+            "readme_erratum_valid_size": numbers["valid_n"] - numbers["valid_k"] + 1}
+
+
+def _shapes_ceil(numbers: dict) -> list[dict]:
+    """Rounding up at the poolings (on sizes from 20 to 40, rounding up at either odd one gives the same)."""
+    rounded_up = _flatten_size(numbers, (0, 1))
+    return [{"flatten_size_32": rounded_up}] if rounded_up != _flatten_size(numbers) else []
+
+
+def _shapes_one_map(numbers: dict) -> list[dict]:
+    k = numbers["c3_kernel"]
+    return [{"c3_params_full": (k * k + 1) * numbers["c3_filters"]}]
+
+
+def _shapes_no_bias(numbers: dict) -> list[dict]:
+    k = numbers["c3_kernel"]
+    return [{"c3_params_full": k * k * numbers["c3_maps"] * numbers["c3_filters"]}]
+
+
+def _shapes_off_by_one(numbers: dict) -> list[dict]:
+    span = numbers["valid_n"] - numbers["valid_k"]
+    return [{"readme_erratum_valid_size": span + 2}, {"readme_erratum_valid_size": span}]
+
+
 shape_answers = Exercise(
     id="shape_answers",
     assignment=ASSIGNMENT,
@@ -478,28 +561,33 @@ shape_answers = Exercise(
     title="Three sizes worked out on paper",
     values={"flatten_size_32": 2304, "c3_params_full": 2416, "readme_erratum_valid_size": 8},
     on_paper=True,
+    numbers=Numbers(draw=draw_shapes, lesson=SHAPE_LESSON, answers=_shape_answers, describe=describe_shapes,
+                    wrong={"ceil-not-floor": _shapes_ceil, "channels-not-summed": _shapes_one_map,
+                           "no-bias": _shapes_no_bias, "length-off-by-one": _shapes_off_by_one},
+                    title=title_shapes),
     misconceptions=(
         Misconception(
             "ceil-not-floor",
-            "On a 32x32 input the second convolution leaves 13 x 13 values, and 2 x 2 pooling cannot pair the 13th row "
-            "and column with anything: they are dropped (rounding down), not padded.",
+            "A 2 x 2 pooling of an odd size cannot pair the last row and column with anything: they are dropped "
+            "(rounding down), not padded. Follow the size through all four layers before Flatten and round down at "
+            "each pooling.",
             wrong=lambda: {"flatten_size_32": 7 * 7 * 64},
         ),
         Misconception(
             "channels-not-summed",
-            "Fully connected over 6 channels means every one of the 16 filters is as deep as its input: it has one 5 x 5 "
-            "slice of weights for EACH of the 6 maps, not a single 5 x 5 grid.",
+            "Fully connected over all the maps before it means every filter is as deep as its input: it has one "
+            "kernel-sized slice of weights for EACH of those maps, not a single one.",
             wrong=lambda: {"c3_params_full": (5 * 5 + 1) * 16},
         ),
         Misconception(
             "no-bias",
-            "Each of the 16 filters also learns one bias.",
+            "Each filter also learns one bias.",
             wrong=lambda: {"c3_params_full": 5 * 5 * 6 * 16},
         ),
         Misconception(
             "length-off-by-one",
-            "That is the README's slip. Redo its subtraction, or count the positions where a 3-wide window "
-            "can start so that it still ends inside the 10 values.",
+            "One off: the README's slip. Redo the subtraction n - k + 1, or count the positions where a k-wide "
+            "window can start so that it still ends inside the n values: 0, 1, ..., n - k.",
             wrong=lambda: {"readme_erratum_valid_size": 9},
         ),
     ),
@@ -572,6 +660,56 @@ receptive_field = Exercise(
 
 # --------------------------------------------------------------------------- dense_vs_conv
 
+#: The lesson's layer: the notes' first Conv2D(64, (3, 3)), on 28x28x1 images.
+DENSE_LESSON = {"height": 28, "width": 28, "channels": 1, "filters": 64}
+
+
+def draw_dense(rng: np.random.Generator) -> dict:
+    """A student's layer: Conv2D(``filters``, (3, 3)) on ``height`` x ``width`` x ``channels`` images (the
+    kernel stays 3x3: the answer's name says so).
+
+    Bounds, for arithmetic by hand: sides of 5 to 12 pixels, 1 channel (grayscale) or 3 (RGB), 2 to 12 filters,
+    so the dense layer has at most 10 * 10 * 12 units of at most 12 * 12 * 3 + 1 parameters each (one product
+    of a three-digit and a four-digit number, far smaller than the lesson's), and the convolution at most
+    28 * 12 (the lesson's 64 filters are never drawn). Not degenerate: at least 2 filters (a dense layer that
+    forgets the filters must count fewer units), and a side of at least 5 (an output of at least 3 x 3
+    positions, so sharing one filter across them shows)."""
+    channels = int((1, 3)[int(rng.integers(0, 2))])
+    return {"height": int(rng.integers(5, 13)), "width": int(rng.integers(5, 13)), "channels": channels,
+            "filters": int(rng.integers(2, 13))}
+
+
+def describe_dense(numbers: dict) -> str:
+    h, w, c, f = numbers["height"], numbers["width"], numbers["channels"], numbers["filters"]
+    return f"Conv2D({f}, (3, 3)) on {h}x{w}x{c} images ({h} rows, {w} columns, {c} channel{'s' * (c != 1)})"
+
+
+def title_dense(numbers: dict) -> str:
+    h, w, c, f = numbers["height"], numbers["width"], numbers["channels"], numbers["filters"]
+    return f"The same output shape from a dense layer and from Conv2D({f}, (3, 3)) on {h}x{w}x{c} images: their parameters"
+
+
+def _dense_answers(numbers: dict) -> dict:
+    h, w, c, f = numbers["height"], numbers["width"], numbers["channels"], numbers["filters"]
+    return {"dense_params": (h * w * c + 1) * (h - 2) * (w - 2) * f, "conv_params_3x3": (3 * 3 * c + 1) * f}
+
+
+def _dense_no_bias(numbers: dict) -> list[dict]:
+    h, w, c, f = numbers["height"], numbers["width"], numbers["channels"], numbers["filters"]
+    return [{"dense_params": h * w * c * (h - 2) * (w - 2) * f}, {"conv_params_3x3": 3 * 3 * c * f}]
+
+
+def _dense_channels(numbers: dict) -> list[dict]:
+    """The filters left out of the dense layer's units; on RGB also the input's channels, in either layer."""
+    h, w, c, f = numbers["height"], numbers["width"], numbers["channels"], numbers["filters"]
+    positions = (h - 2) * (w - 2)
+    out = [{"dense_params": (h * w * c + 1) * positions}]
+    if c > 1:
+        out += [{"dense_params": (h * w + 1) * positions * f}, {"dense_params": (h * w + 1) * positions},
+                {"conv_params_3x3": (3 * 3 + 1) * f}]
+    return out
+
+
 dense_vs_conv = Exercise(
     id="dense_vs_conv",
     assignment=ASSIGNMENT,
@@ -580,6 +718,8 @@ dense_vs_conv = Exercise(
     title="The same output shape from a dense layer and from a convolution: their parameters",
     values={"dense_params": 33962240, "conv_params_3x3": 640},
     on_paper=True,
+    numbers=Numbers(draw=draw_dense, lesson=DENSE_LESSON, answers=_dense_answers, describe=describe_dense,
+                    wrong={"no-bias": _dense_no_bias, "channels-not-summed": _dense_channels}, title=title_dense),
     misconceptions=(
         Misconception(
             "no-bias",
@@ -588,8 +728,9 @@ dense_vs_conv = Exercise(
         ),
         Misconception(
             "channels-not-summed",
-            "The dense layer has one output for every value of the (26, 26, 64) output, that is 26 * 26 * 64 units, each "
-            "connected to all 28 * 28 inputs.",
+            "Count every channel. The dense layer has one output unit for every value of the convolution's output, "
+            "height x width x filters of them, and each unit is connected to every value of the input, all its "
+            "channels included (plus its bias). A filter of the convolution, too, is as deep as its input.",
             wrong=lambda: {"dense_params": 28 * 28 * 26 * 26 + 26 * 26},
         ),
     ),
