@@ -32,14 +32,15 @@ import numpy as np
 from ..engine.compare import compare
 from ..engine.outcome import WorkPath
 from ..engine.probes import ScalarFunction
-from ..engine.spec import UNSET, Case, ErrorCase, Exercise, InputFile, Misconception, OutputFile, Setting, Tolerance
-from .sealed import Sealed
+from ..engine.spec import UNSET, Case, ErrorCase, Exercise, InputFile, Misconception, Numbers, OutputFile, Setting, Tolerance
+from .sealed import Sealed, numbers_key
 
 #: Where a kit keeps its compiled exercises (absent from the instructor's install).
 DATA = Path(__file__).resolve().parent / "compiled"
 INDEX = "index.json"
 FORMAT = 1
-#: The answers every learner shares; per-student answers (a later version) would sit beside them under other keys.
+#: The answers every learner shares; each rostered student's own (variants) sit beside them, under a salted hash
+#: of their numbers (:func:`autograder.exercises.sealed.numbers_key`).
 VARIANT = "*"
 
 
@@ -431,6 +432,39 @@ def _detector(mid: str, form: dict, salt: bytes, rounds: int) -> Callable:
     raise ValueError(f"unknown detector {kind!r}")
 
 
+# --------------------------------------------------------------------------- each student's own numbers
+
+def _numbers(data: dict, salt: bytes, rounds: int) -> Numbers | None:
+    """The exercise's :class:`~autograder.engine.spec.Numbers` as the kit holds them: ``draw``, ``describe``
+    and ``title`` copied as code, the lesson's numbers, and answers and misconceptions' values looked up,
+    sealed, under the key of the numbers asked about; None for numbers whose answers the kit does not hold
+    (a learner not on the roster it was built with)."""
+    form = data.get("numbers")
+    if form is None:
+        return None
+    by_key = {k: v for k, v in data.get("answers", {}).items() if k != VARIANT}
+
+    def sealed(key: str, values: dict) -> dict:
+        own = salt + key.encode()
+        return {name: Sealed(s, own + name.encode(), rounds) for name, s in values.items()}
+
+    def answers(numbers: dict) -> dict | None:
+        key = numbers_key(numbers, salt, rounds)
+        return sealed(key, by_key[key]) if key in by_key else None
+
+    def wrong_values(alternatives: dict) -> Callable:
+        def wrong(numbers: dict) -> list[dict]:
+            key = numbers_key(numbers, salt, rounds)
+            return [sealed(key, values) for values in alternatives.get(key, ())]
+        return wrong
+
+    return Numbers(
+        draw=portable(form["draw"]), lesson=decode(form["lesson"]), answers=answers, describe=portable(form["describe"]),
+        wrong={m["id"]: wrong_values(m["alternatives"]) for m in data["misconceptions"] if m.get("alternatives") is not None},
+        title=portable(form["title"]) if form.get("title") else None,
+    )
+
+
 # --------------------------------------------------------------------------- exercises
 
 def _exercise(data: dict, salt: bytes, rounds: int, compiled_seed: int) -> CompiledExercise:
@@ -464,7 +498,7 @@ def _exercise(data: dict, salt: bytes, rounds: int, compiled_seed: int) -> Compi
         observe=observe, signature=data["signature"], on_paper=data["on_paper"], uses=tuple(data["uses"]),
         weights=dict(data["weights"]), forbidden_hint=data["forbidden_hint"],
         settings=decode(data.get("settings", {"$dict": []})), timeout_hint=data.get("timeout_hint", ""),
-        wrong_outputs=wrong_outputs, compiled_seed=compiled_seed,
+        numbers=_numbers(data, ex_salt, rounds), wrong_outputs=wrong_outputs, compiled_seed=compiled_seed,
     )
 
 

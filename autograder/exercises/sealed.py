@@ -21,12 +21,14 @@ number in it:
 
 Nothing in the kit shows an answer: finding one means hashing guesses one by
 one, each costing a slowed hash, which is no faster than asking the
-self-check itself with each guess.  Per-student answers (a later version) add
-skeletons under other variant keys of the same format.
+self-check itself with each guess.  Each rostered student's answers (variants:
+their own numbers) are sealed the same way under a key of their own, a salted
+hash of their numbers (:func:`numbers_key`), never of their id.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import secrets
 import struct
@@ -145,6 +147,29 @@ def window_accepts(leaf: dict, value: Any, salt: bytes, path: str, rounds: int) 
             answer = struct.unpack("<d", bytes(a ^ b for a, b in zip(bytes.fromhex(payload), key[32:])))[0]
             return _window_accepts(x, answer, leaf["rule"])
     return False
+
+
+# --------------------------------------------------------------------------- a student's numbers
+
+def canonical_numbers(numbers: dict[str, Any]) -> str:
+    """One text for a student's numbers (``Numbers.draw``'s dict), whatever types hold them (lists, tuples, arrays)."""
+    def plain(value: Any) -> Any:
+        if isinstance(value, np.ndarray):
+            return plain(value.tolist())
+        if isinstance(value, np.generic):
+            return value.item()
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        return value
+    return json.dumps(plain(numbers), sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def numbers_key(numbers: dict[str, Any], salt: bytes, rounds: int = ROUNDS) -> str:
+    """The key a learner kit keeps a student's sealed answers under: a salted hash of their numbers
+    (students with the same numbers share it; no id goes into it)."""
+    return _derive(salt, "numbers", canonical_numbers(numbers), rounds, 16).hex()
 
 
 # --------------------------------------------------------------------------- whole answers

@@ -11,7 +11,8 @@
     autograder export --format canvas|csv DIR grades for an LMS gradebook import
     autograder audit GRADEBOOK --grades DIR   list where nbgrader gave more than the hardened grader
     autograder integrity SUBMISSIONS -a ID    pairs of submissions worth a second look, with their evidence
-    autograder build-kit [-o DIR] [-a ID...]  the learner kit: a wheel of self-checks holding no solutions
+    autograder build-kit [-o DIR] [-a ID...] [--roster FILE] [--roster-gradebook [DB_URL]]
+                                              the learner kit: a wheel of self-checks holding no solutions
 
 A learner kit (what ``build-kit`` builds) has ``autograder check`` only.
 
@@ -148,14 +149,22 @@ def cmd_build_kit(args) -> int:
     from .kit.build import build_kit
     from .kit.portable import NotPortable
 
+    from .kit.roster import gradebook_roster, read_roster
+
     course = load_course(args.course)
+    roster = read_roster(args.roster) if args.roster else []
+    if args.roster_gradebook is not None:
+        roster += gradebook_roster(course, args.roster_gradebook or None)
     try:
-        kit = build_kit(course, args.output, args.assignment)
+        kit = build_kit(course, args.output, args.assignment, roster=roster)
     except NotPortable as exc:
         print(f"autograder build-kit: {exc}\nList a pure judge in autograder/frontends/kit/forms.py (PORTABLE), or give it a form there.", file=sys.stderr)
         return 2
     print(f"wrote {kit.wheel} ({kit.size / 1e6:.1f} MB, built in {kit.seconds:.1f} s): the learner kit of {course.id}, "
           f"its practice checks compiled for seed {course.seed}")
+    if roster:
+        personal = ", ".join(f"{exercise_id} ({count} distinct sets of numbers)" for exercise_id, count in kit.compiled.personal.items())
+        print(f"  each student's own numbers checked for the {len(set(roster))} students of the roster: {personal or 'no exercise has numbers of its own'}")
     for assignment, problems in kit.compiled.left_out.items():
         print(f"  not in the kit: {assignment} (its learners self-check with the instructor's install): a kit cannot hold "
               f"{len(problems)} of its checks yet, first: {problems[0]}")
@@ -202,6 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build-kit", help="build the learner kit: a wheel of self-checks that holds no solutions")
     p.add_argument("--output", "-o", default="kit", help="folder to write the wheel into (default: kit)")
     p.add_argument("--assignment", "-a", action="append", help="only this assignment (repeat it; default: all of course.yml)")
+    p.add_argument("--roster", metavar="FILE", help="the class roster: one student id a line, or a CSV with an id, student, "
+                   "student_id or username column; the kit checks these students' own numbers (without their ids)")
+    p.add_argument("--roster-gradebook", metavar="DB_URL", nargs="?", const="",
+                   help="the roster from nbgrader's gradebook (default: the course's gradebook.db)")
     p.set_defaults(run=cmd_build_kit)
 
     if add_commands is not None:

@@ -61,11 +61,12 @@ def package_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
-def build_kit(course: Course, out_dir: str | Path, assignments: list[str] | None = None) -> Kit:
+def build_kit(course: Course, out_dir: str | Path, assignments: list[str] | None = None, roster: list[str] | None = None) -> Kit:
     """Compile the course (or only ``assignments``, e.g. those released so far) and write the kit's wheel into ``out_dir``.
 
     Without ``assignments``, an assignment whose checks a kit cannot hold yet is left out and
     listed (``kit.compiled.left_out``); named ones must all go in, or nothing is written.
+    ``roster``: the students whose own numbers the kit checks (:mod:`.roster`); their ids do not go in.
     """
     if assignments:
         course = dataclasses.replace(course, assignments=[course.assignment(a) for a in assignments])
@@ -74,7 +75,7 @@ def build_kit(course: Course, out_dir: str | Path, assignments: list[str] | None
     out_dir.mkdir(parents=True, exist_ok=True)
     # Named assignments must all go in; "every assignment" means every one whose checks a kit can hold
     # (the others are listed in compiled.left_out, and the kit's course.yml does not name them).
-    compiled = compile_course(course, leave_out_unportable=not assignments)
+    compiled = compile_course(course, leave_out_unportable=not assignments, roster=roster or ())
     if compiled.left_out:
         course = dataclasses.replace(course, assignments=[a for a in course.assignments if a.id not in compiled.left_out])
     files = _package_files(course, compiled)

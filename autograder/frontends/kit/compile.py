@@ -7,10 +7,11 @@ from typing import Any
 
 from ...course import Course
 from ...engine.evaluate import UNSET, prepare
+from ...engine.numbers import draw_for
 from ...engine.spec import Case, Exercise, Tolerance
 from ...exercises import for_assignment
 from ...exercises.compiled import FORMAT, encode
-from ...exercises.sealed import ROUNDS, seal, seal_window
+from ...exercises.sealed import ROUNDS, numbers_key, seal, seal_window
 from . import forms
 from .portable import Bundle, NotPortable
 
@@ -30,6 +31,12 @@ class Compiled:
     problems: list[str] = field(default_factory=list)
     #: assignments left out of a kit of "every assignment that can go in", with why
     left_out: dict[str, list[str]] = field(default_factory=dict)
+    #: the students whose own numbers the kit checks (variants), and the course's variant seed that draws them;
+    #: neither goes into the kit as such: their answers are sealed under a hash of their numbers
+    roster: tuple[str, ...] = ()
+    variant_seed: int = 0
+    #: exercise id -> for how many distinct sets of numbers of rostered students the kit holds answers
+    personal: dict[str, int] = field(default_factory=dict)
 
     def index(self) -> dict:
         return {
@@ -39,19 +46,22 @@ class Compiled:
         }
 
 
-def compile_course(course: Course, *, rounds: int = ROUNDS, leave_out_unportable: bool = False) -> Compiled:
+def compile_course(course: Course, *, rounds: int = ROUNDS, leave_out_unportable: bool = False,
+                   roster: list[str] | tuple[str, ...] = ()) -> Compiled:
     """Every exercise of course.yml, compiled for its public seed.
 
     ``leave_out_unportable``: an assignment with a check the kit cannot hold is
     left out (listed in ``left_out`` with why) instead of stopping the build.
+    ``roster``: the students whose own numbers the kit can check (their answers sealed
+    under a hash of their numbers); any other learner is checked on the lesson's.
     """
-    out = Compiled(course.seed, secrets.token_bytes(16), rounds)
+    out = Compiled(course.seed, secrets.token_bytes(16), rounds, roster=tuple(dict.fromkeys(roster)), variant_seed=course.variant_seed)
     for assignment in course.assignments:
         records = out.assignments.setdefault(assignment.id, [])
         before, dropped = len(out.problems), len(out.dropped)
         for ex in for_assignment(assignment.id):
             try:
-                records.append(_exercise(ex, out))
+                records.append(_exercise(ex, out, variants=assignment.variants))
             except TypeError as exc:  # a case whose inputs are not data (a function, an object)
                 out.problems.append(f"{ex.id}: {exc}")
         if leave_out_unportable and len(out.problems) > before:
@@ -75,7 +85,7 @@ def _detector_closure(fn) -> tuple[str, Any] | None:
     return None
 
 
-def _exercise(ex: Exercise, out: Compiled) -> dict:
+def _exercise(ex: Exercise, out: Compiled, variants: bool = True) -> dict:
     prepared = prepare(ex, seed=out.seed)
     salt = out.salt + ex.id.encode()
     record: dict[str, Any] = {
@@ -91,6 +101,7 @@ def _exercise(ex: Exercise, out: Compiled) -> dict:
         # Answers by variant: "*" for everyone (per-student variants would add their own keys).
         record["answers"] = {"*": {name: seal(ex.values[name], ex.tolerance, salt + name.encode(), rounds=out.rounds)
                                    for name in ex.names if name in ex.values}}
+    alternatives = _numbers(ex, out, salt, record, variants) if ex.numbers is not None else {}
     detectors = {m.id: _detector_form(ex, m, out, salt) for m in ex.misconceptions}
     for index, check in enumerate(prepared.checks):
         if check.kind == "error":
@@ -111,6 +122,8 @@ def _exercise(ex: Exercise, out: Compiled) -> dict:
         if ex.kind == "value" and m.wrong is not None:
             entry["wrong_values"] = {"*": {name: seal(value, ex.tolerance, salt + name.encode(), rounds=out.rounds)
                                            for name, value in m.wrong().items()}}
+        if m.id in alternatives:  # the values it gives for each rostered student's numbers, by their key
+            entry["alternatives"] = alternatives[m.id]
         if getattr(m, "code", None) is not None:  # what the learner's code must show: a pure test of its text
             try:
                 entry["code"] = out.bundle.add(m.code)
@@ -121,6 +134,46 @@ def _exercise(ex: Exercise, out: Compiled) -> dict:
             entry["detect"] = {k: v for k, v in form.items() if k != "per_case"}
         record["misconceptions"].append(entry)
     return record
+
+
+def _numbers(ex: Exercise, out: Compiled, salt: bytes, record: dict, variants: bool) -> dict[str, dict]:
+    """Each student's own numbers (variants): ``draw``, ``describe`` and ``title`` as code (public, pure), the
+    lesson's numbers as data, and for the lesson and every rostered student, under a salted hash of their
+    numbers, the sealed answers (``record["answers"][key]``); returned: each misconception's sealed values
+    for those numbers (a list of alternatives), by misconception and key."""
+    spec = ex.numbers
+    if ex.kind != "value":
+        out.problems.append(f"{ex.id}: only a value exercise can have numbers of its own")
+        return {}
+    form: dict[str, Any] = {"lesson": encode(dict(spec.lesson))}
+    for part in ("draw", "describe", "title"):
+        fn = getattr(spec, part)
+        if fn is None:
+            form[part] = None
+            continue
+        try:
+            form[part] = out.bundle.add(fn, public=True)
+        except (NotPortable, OSError, TypeError, AttributeError) as exc:
+            out.problems.append(f"{ex.id}: its numbers' {part} cannot ship as public code: {exc}")
+            return {}
+    record["numbers"] = form
+    if not variants:  # everyone works the lesson's numbers: no answers of anyone's own
+        return {}
+    alternatives: dict[str, dict[str, list]] = {}
+    students = [None, *out.roster]  # None: the lesson's numbers
+    for student in students:
+        numbers = draw_for(ex, student, out.variant_seed)
+        key = numbers_key(numbers, salt, out.rounds)
+        if key in record["answers"]:
+            continue  # students with the same numbers share their key
+        own = salt + key.encode()
+        record["answers"][key] = {name: seal(value, ex.tolerance, own + name.encode(), rounds=out.rounds)
+                                  for name, value in spec.answers(numbers).items()}
+        for mid, wrong in spec.wrong.items():
+            alternatives.setdefault(mid, {})[key] = [{name: seal(value, ex.tolerance, own + name.encode(), rounds=out.rounds)
+                                                      for name, value in values.items()} for values in wrong(numbers)]
+    out.personal[ex.id] = len(record["answers"]) - 2  # neither everyone's ("*") nor the lesson's
+    return alternatives
 
 
 def _variants(m) -> tuple:

@@ -11,6 +11,11 @@ module, a module of the kit, another portable function, data, or a reference
 that :mod:`autograder.exercises.library` provides from a library.  A closure
 (``learned_judge(target, ...)`` returns ``judge``) ships as a factory of its
 inner function whose parameters are the closure's cells, given as data.
+
+A student's numbers are public (``Numbers.draw``, ``describe`` and ``title``:
+a notebook prints them), so these ship without being listed, as *public*
+code: checked the same way, and refused if they (or any function they call)
+use a reference at all, even one a library provides.
 """
 from __future__ import annotations
 
@@ -52,20 +57,31 @@ class Bundle:
     imports: dict[str, set[str]] = field(default_factory=dict)
     data: dict[str, dict[str, Any]] = field(default_factory=dict)
     patterns: dict[str, dict[str, str]] = field(default_factory=dict)  # module -> name -> its re.compile line
+    public: set = field(default_factory=set)  # (module, qualname) of the functions checked as public
 
-    def add(self, fn: Callable) -> str:
-        """Ship ``fn`` (a module-level function, or the inner function of an allowed factory); its reference."""
+    def add(self, fn: Callable, *, public: bool = False) -> str:
+        """Ship ``fn`` (a module-level function, or the inner function of an allowed factory); its reference.
+
+        ``public``: a function of a student's numbers (``Numbers.draw``, ``describe``, ``title``), which
+        needs no listing but may call no reference, nor anything that does."""
         fn = inspect.unwrap(fn)
         module, short = fn.__module__, fn.__module__.rsplit(".", 1)[-1]
         qualname = fn.__qualname__
         if qualname == "<lambda>":
-            return self._add_lambda(fn, module, short)
+            return self._add_lambda(fn, module, short, public)
         if "<lambda>" in qualname:
             raise NotPortable(f"{module}.{qualname} is a lambda inside a function")
         outer = qualname.split(".<locals>.")[0]
         owner = getattr(inspect.getmodule(fn), outer, None)
-        if owner is None or owner not in self.allowed:
+        if owner is None or not public and owner not in self.allowed:
             raise NotPortable(f"{module}.{outer} is not listed as portable (autograder/frontends/kit/forms.py: PORTABLE)")
+        if public:
+            checked = (short, qualname)
+            if checked in self.public:
+                return f"{short}:{qualname.replace('.<locals>.', '__')}"
+            self.public.add(checked)
+            if fn.__closure__ and any(callable(c.cell_contents) for c in fn.__closure__):
+                raise NotPortable(f"{fn.__qualname__} holds a function in its closure")
         if ".<locals>." in qualname:
             name = qualname.replace(".<locals>.", "__")
             if name not in self.functions.get(short, {}):
@@ -73,15 +89,18 @@ class Bundle:
                 params = ", ".join(fn.__code__.co_freevars)
                 body = textwrap.indent(source, "    ")
                 self.functions.setdefault(short, {})[name] = f"def {name}({params}):\n{body}    return {fn.__name__}\n"
-                self._dependencies(fn, short, parse_python(source))
+                self._dependencies(fn, short, parse_python(source), public)
             return f"{short}:{name}"
         if qualname not in self.functions.get(short, {}):
             source = textwrap.dedent(inspect.getsource(fn))
             self.functions.setdefault(short, {})[qualname] = source
-            self._dependencies(fn, short, parse_python(source))
+            self._dependencies(fn, short, parse_python(source), public)
+        elif public:  # shipped already (listed as portable): what it calls must be public too
+            self._dependencies(fn, short, parse_python(self.functions[short][qualname]), public)
         return f"{short}:{qualname}"
 
-    def _add_lambda(self, fn: Callable, module: str, short: str) -> str:
+
+    def _add_lambda(self, fn: Callable, module: str, short: str, public: bool = False) -> str:
         """A module-level lambda (``judge=lambda got, **_: kernel_problem(got, (1, 2))``): it ships when all it calls does."""
         code = fn.__code__
         tree = parse_python(Path(inspect.getsourcefile(fn)).read_text(encoding="utf-8"))
@@ -95,7 +114,7 @@ class Bundle:
             source = ast.unparse(found[0])
             params = ", ".join(code.co_freevars)
             self.functions.setdefault(short, {})[name] = f"def {name}({params}):\n    return {source}\n"
-            self._dependencies(fn, short, parse_python(source))
+            self._dependencies(fn, short, parse_python(source), public)
         return f"{short}:{name}"
 
     def cells(self, fn: Callable) -> dict[str, Any] | None:
@@ -111,7 +130,7 @@ class Bundle:
             out[name] = encode(value)
         return out
 
-    def _dependencies(self, fn: Callable, short: str, tree: ast.AST) -> None:
+    def _dependencies(self, fn: Callable, short: str, tree: ast.AST, public: bool = False) -> None:
         loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         bound = set(fn.__code__.co_varnames) | set(fn.__code__.co_freevars) | _locals(tree)
         globals_ = fn.__globals__
@@ -124,6 +143,9 @@ class Bundle:
             else:
                 raise NotPortable(f"{fn.__qualname__} uses {name}, which is not defined")
             if isinstance(value, types.ModuleType):
+                if value.__name__ == REFERENCES and public:
+                    raise NotPortable(f"{fn.__qualname__} uses the references ({name}): a student's numbers ship as code, "
+                                      "so drawing and stating them may use numpy and math only")
                 if value.__name__ == REFERENCES:
                     used = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == name}
                     missing = sorted(used - set(vars(library)))
@@ -137,7 +159,7 @@ class Bundle:
                 elif value.__name__.startswith(COURSE_MODULES):  # wrong.kernel_problem: each function used must ship
                     used = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == name}
                     for attr in sorted(used):
-                        self.add(getattr(value, attr))
+                        self.add(getattr(value, attr), public=public)
                     target = value.__name__.rsplit(".", 1)[-1]
                     imports.add(f"from . import {target} as {name}" if target != short else f"import sys as _sys\n{name} = _sys.modules[__name__]")
                 else:
@@ -146,7 +168,7 @@ class Bundle:
                 if value.__module__.startswith(KIT_MODULES):
                     imports.add(f"from {value.__module__} import {value.__name__} as {name}" if value.__name__ != name else f"from {value.__module__} import {name}")
                     continue
-                ref = self.add(value)
+                ref = self.add(value, public=public)
                 module, qual = ref.split(":")
                 if module != short:
                     imports.add(f"from .{module} import {qual} as {name}")
