@@ -143,3 +143,14 @@ def personal_plant(course, assignment_id: str, student: str, plant, target: Path
     student would hold its misconception (:func:`personal_plant_source`)."""
     return personal_notebook(course, assignment_id, student, target, source,
                              {**(replacements or {}), plant.exercise: personal_plant_source(course, assignment_id, student, plant)})
+
+
+def personal_submission(course, assignment_id: str, student: str, released: Path, target: Path,
+                        replacements: dict[str, str] | None = None) -> Path:
+    """What ``student`` submits through nbgrader: the released notebook ``released`` with the solution's
+    answers, their id in the NAME cell and their own numbers' answers (then ``replacements``, by grade_id)."""
+    from autograder.frontends.nbgrader import bridge
+
+    answers = {**bridge.solution_answers(solution_path(course, assignment_id)),
+               **personal_answers(course, assignment_id, student), **(replacements or {})}
+    return personal_notebook(course, assignment_id, student, target, source=released, replacements=answers)

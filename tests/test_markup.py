@@ -53,7 +53,7 @@ from autograder.frontends.grading.store import safe_name
 from autograder.frontends.nbgrader import bridge
 from autograder.frontends.reports.templates import CSP
 
-from conftest import ROOT, planted_notebook, solution_path
+from conftest import ROOT, personal_notebook, personal_submission, solution_path
 
 pytestmark = pytest.mark.slow
 
@@ -199,12 +199,11 @@ def _grade(submissions: Path, output: Path) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, course):
     root = tmp_path_factory.mktemp("markup")
-    solution = solution_path(course, ASSIGNMENT)
 
     def put(submitted: Path, student: str, answers: dict[str, str] | None = None, stamp: str | None = None) -> None:
         folder = submitted / student / ASSIGNMENT
         folder.mkdir(parents=True)
-        planted_notebook(solution, folder / NOTEBOOK, answers or {})
+        personal_notebook(course, ASSIGNMENT, student, folder / NOTEBOOK, replacements=answers)
         if stamp is not None:
             (folder / "timestamp.txt").write_text(stamp, encoding="utf-8")
 
@@ -227,7 +226,7 @@ def lms(tmp_path_factory, course):
     """An LMS download: the student id is the file name."""
     download = tmp_path_factory.mktemp("markup-lms") / "download"
     download.mkdir()
-    planted_notebook(solution_path(course, ASSIGNMENT), download / f"{LMS_ID}.ipynb", {})
+    personal_notebook(course, ASSIGNMENT, LMS_ID, download / f"{LMS_ID}.ipynb")
     _grade(download, download.parent / "out")
     return download.parent / "out"
 
@@ -363,9 +362,8 @@ def feedback(tmp_path_factory, course):
     (root / bridge.CONFIG_NAME).write_text(bridge.config_text(load_course(root / "course.yml")), encoding="utf-8")
     _run([sys.executable, "-m", "autograder", "--course", str(root / "course.yml"), "release", a.id], root)
     released = root / bridge.RELEASE_DIRECTORY / a.id / a.notebook
-    answers = bridge.solution_answers(solution_path(course, a.id))
-    for student in ("honest", "hostile"):
-        bridge.answered_notebook(released, root / "submitted" / student / a.id / a.notebook, answers)
+    for student in ("honest", "hostile"):  # each with the answers of their own numbers
+        personal_submission(course, a.id, student, released, root / "submitted" / student / a.id / a.notebook)
     new = nbformat.v4
     _with_cells(root / "submitted" / "honest" / a.id / a.notebook, root / "submitted" / "honest" / a.id / a.notebook,
                 new.new_markdown_cell(HONEST_TEXT))
