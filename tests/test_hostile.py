@@ -146,15 +146,35 @@ def _course_with_fast_limits(course, tmp_path: Path):
 
 
 def _honest(course, student: str, target: Path) -> Path:
-    from conftest import planted_notebook
+    """What ``student`` hands in: the solution with their id and their own numbers' answers (and a plant)."""
+    from conftest import personal_notebook, personal_plant
     from planted import all_plants
 
     if student == "honest-solution":
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(solution_path(course, ASSIGNMENT).read_bytes())
-        return target
+        return personal_notebook(course, ASSIGNMENT, student, target)
     plant = next(p for a, p in all_plants() if a == ASSIGNMENT and p.exercise == "conv1d" and p.misconception == "no-flip")
-    return planted_notebook(solution_path(course, ASSIGNMENT), target, {plant.exercise: plant.source})
+    return personal_plant(course, ASSIGNMENT, student, plant, target)
+
+
+def _attack(course, attack, target: Path, values: dict[str, str]) -> Path:
+    """``attack`` as its student hands it in: built on the solution with their id and their own numbers'
+    answers; an attack that dresses up the lesson's on-paper answer dresses up the student's instead (the
+    lesson's would be wrong for them whatever the trick)."""
+    from autograder.exercises import get
+    from conftest import personal_answers, personal_notebook
+
+    import nbformat
+
+    build(attack, personal_notebook(course, ASSIGNMENT, attack.name, target), target, values)
+    ex = get("by_hand_full")
+    own = personal_answers(course, ASSIGNMENT, attack.name).get(ex.id)
+    if own is not None:
+        lesson, mine = str(list(ex.values["y_by_hand"])), own.split(" = ", 1)[1]
+        nb = nbformat.read(target, as_version=4)
+        for cell in nb.cells:
+            cell.source = cell.source.replace(lesson, mine)
+        nbformat.write(nb, target)
+    return target
 
 
 def test_hostile_class_through_the_class_grader(course, tmp_path):
@@ -166,7 +186,7 @@ def test_hostile_class_through_the_class_grader(course, tmp_path):
     values["OUTPUT"] = str(output)  # aim at the real output folder of this batch
     attacks = [a for a in ATTACKS if not a.needs_confinement or os.getuid() == 0 or confine.full_isolation()]
     for attack in attacks:
-        build(attack, solution_path(course, ASSIGNMENT), class_dir / attack.name / ASSIGNMENT / "conv1d.ipynb", values)
+        _attack(course, attack, class_dir / attack.name / ASSIGNMENT / "conv1d.ipynb", values)
     for student in HONEST:
         _honest(course, student, class_dir / student / ASSIGNMENT / "conv1d.ipynb")
         _honest(course, student, alone_dir / student / ASSIGNMENT / "conv1d.ipynb")
