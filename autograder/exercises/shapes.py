@@ -488,9 +488,10 @@ def draw_shapes(rng: np.random.Generator) -> dict:
     Not degenerate: a size that is 2 more than a multiple of 4 is never drawn, since only then do both poolings
     see an even size and rounding up would give the right answer; more than one map, so that a filter one map
     deep has fewer weights; kernels above 1, so that no misconception's count ties with another's.
-    Nothing the notebook works through: not the sizes its text follows through the model (28 in section 5, 32
-    in section 6), not a kernel and map count whose filter it counts (5x5 on 6 maps, C3; 5x5 on 3, section 4),
-    not a 'VALID' example of section 1 (3 on 28, 5 on 32)."""
+    Nothing the notebook works through or checks for everyone: not the size its table follows through the model
+    (28, section 5) nor the lesson's own (32: with NAME empty the check grades the lesson's numbers), not a kernel
+    and map count whose filter it counts (5x5 on 3 maps, section 4) nor C3's (5x5 on 6), not a 'VALID' example
+    of section 1 (3 on 28, 5 on 32)."""
     while True:
         size = int(rng.integers(20, 41))
         filters = int((8, 16, 32)[int(rng.integers(0, 3))])
