@@ -8,7 +8,9 @@ secret seed of its own, the notebooks released with ``autograder release``.
 The submissions of each assignment are the RELEASED notebook (as nbgrader
 hands it out) with the answer cells filled in:
 
-- ``solution``: every answer cell holds the solution;
+- ``solution``: every answer cell holds the solution (the on-paper ones the
+  answers of the student's own numbers, as every submission's: each student
+  has their own);
 - ``untouched``: the released notebook as it is;
 - ``plantNN``: the NN-th planted wrong answer of every exercise (tests/planted),
   the solution for exercises with fewer plants, so that every plant is
@@ -57,7 +59,7 @@ from autograder.frontends.nbgrader import bridge
 from autograder.pipeline import check_notebook
 from autograder.report import Report
 
-from conftest import ROOT, solution_path
+from conftest import ROOT, personal_plant_source, personal_submission, solution_path
 from hostile import WRONG_LENGTH, by_name, build
 from planted import all_plants
 
@@ -133,14 +135,19 @@ def _command(run: Run, name: str, cmd: list[str]) -> None:
         raise RuntimeError(f"{name} exited with status {done.returncode}")
 
 
-def plant_sets(assignment_id: str) -> list[dict[str, str]]:
-    """Notebook k takes the k-th plant of every exercise: answer cell grade_id -> source."""
-    by_exercise: dict[str, list[str]] = {}
+def planted_sets(assignment_id: str) -> list[dict]:
+    """Notebook k takes the k-th plant of every exercise: answer cell grade_id -> plant."""
+    by_exercise: dict[str, list] = {}
     for a, plant in all_plants():
         if a == assignment_id:
-            by_exercise.setdefault(plant.exercise, []).append(plant.source)
+            by_exercise.setdefault(plant.exercise, []).append(plant)
     count = max((len(v) for v in by_exercise.values()), default=0)
-    return [{ex: sources[k] for ex, sources in by_exercise.items() if k < len(sources)} for k in range(count)]
+    return [{ex: plants[k] for ex, plants in by_exercise.items() if k < len(plants)} for k in range(count)]
+
+
+def plant_sets(assignment_id: str) -> list[dict[str, str]]:
+    """Notebook k takes the k-th plant of every exercise: answer cell grade_id -> source (as tests/planted writes it)."""
+    return [{ex: plant.source for ex, plant in plants.items()} for plants in planted_sets(assignment_id)]
 
 
 def _first_plant(assignment_id: str, exercise: str) -> str:
@@ -161,22 +168,26 @@ def _submissions(run: Run, course, assignment_id: str) -> dict[str, Path]:
     """The class of one assignment in submitted/STUDENT/ASSIGNMENT/: student -> notebook."""
     a = course.assignment(assignment_id)
     released = run.root / bridge.RELEASE_DIRECTORY / a.id / a.notebook
-    answers = bridge.solution_answers(solution_path(course, a.id))
 
     def target(student: str) -> Path:
         return run.root / "submitted" / student / a.id / a.notebook
 
-    bridge.answered_notebook(released, target("solution"), answers)
+    def answered(student: str, replacements: dict[str, str] | None = None) -> Path:
+        """The release as ``student`` answers it: the solution's answers, their id and their own numbers'."""
+        return personal_submission(course, a.id, student, released, target(student), replacements)
+
+    answered("solution")
     target("untouched").parent.mkdir(parents=True)
     shutil.copyfile(released, target("untouched"))
-    for k, plants in enumerate(plant_sets(a.id)):
-        bridge.answered_notebook(released, target(f"plant{k:02d}"), {**answers, **plants})
+    for k, plants in enumerate(planted_sets(a.id)):
+        student = f"plant{k:02d}"
+        answered(student, {ex: personal_plant_source(course, a.id, student, plant) for ex, plant in plants.items()})
     if a.id == HOSTILE_ASSIGNMENT:
         for name in HOSTILE_ATTACKS:
-            build(by_name(name), target("solution"), target(f"hostile-{name}"), {"REPO": str(ROOT)})
+            build(by_name(name), answered(f"hostile-{name}"), target(f"hostile-{name}"), {"REPO": str(ROOT)})
         wrong = {"conv1d": _first_plant(a.id, "conv1d"), "output_length": WRONG_LENGTH}
         for name, cell in KERNEL_ATTACKS.items():
-            _kernel_attack(target("solution"), target(f"kernel-{name}"), cell, wrong)
+            _kernel_attack(answered(f"kernel-{name}"), target(f"kernel-{name}"), cell, wrong)
     students = {}
     for folder in sorted((run.root / "submitted").iterdir()):
         if (folder / a.id).is_dir():
