@@ -32,7 +32,7 @@ from autograder.frontends.grading.discover import discover
 from autograder.frontends.grading.work import grade_task, make_task
 from autograder.sandbox.session import Limits
 
-from conftest import planted_notebook, solution_path
+from conftest import personal_notebook, solution_path
 from planted import all_plants
 
 pytestmark = pytest.mark.slow
@@ -61,19 +61,17 @@ def _marker(student: str) -> str:
 
 
 def _notebook(course, target: Path, student: str) -> Path:
-    """The solution, with a comment that only ``student``'s notebook holds."""
+    """The solution as ``student`` hands it in (their id, their own numbers' answers), with a comment that
+    only ``student``'s notebook holds."""
     nb = nbformat.read(solution_path(course, ASSIGNMENT), as_version=4)
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "conv1d")
-    cell.source = _marker(student) + "\n" + cell.source
-    target.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, target)
-    return target
+    return personal_notebook(course, ASSIGNMENT, student, target, replacements={"conv1d": _marker(student) + "\n" + cell.source})
 
 
 def _wrong(course, target: Path, student: str) -> Path:
-    """The solution with conv1d answered wrong (no flip), a marker of ``student`` in its body."""
+    """``student``'s notebook with conv1d answered wrong (no flip), a marker of ``student`` in its body."""
     head, body = NO_FLIP.source.lstrip("\n").split("\n", 1)
-    return planted_notebook(solution_path(course, ASSIGNMENT), target, {"conv1d": f"{head}\n    {_marker(student)}\n{body}"})
+    return personal_notebook(course, ASSIGNMENT, student, target, replacements={"conv1d": f"{head}\n    {_marker(student)}\n{body}"})
 
 
 def build(root: Path, course, secret: Path) -> Path:
@@ -161,7 +159,15 @@ def test_the_wrong_code_the_links_point_at_is_shown_to_its_author(graded):
 
 def test_a_hard_linked_notebook_is_graded_and_flagged(graded, course):
     _, _, result, _ = graded
-    assert result.reports["hard-link"]["score"] == course.assignment(ASSIGNMENT).max_score
+    # One file with two names holds one student's work: bo's. Graded as hard-link it is graded on hard-link's
+    # own numbers (each student has their own), so everything passes but the on-paper exercise, whose values
+    # are bo's: named as the numbers of the id the notebook names (before variants: full marks).
+    points = course.assignment(ASSIGNMENT).points
+    assert result.reports["hard-link"]["score"] == course.assignment(ASSIGNMENT).max_score - points["by_hand_full"]
+    by_id = {e["id"]: e for e in result.reports["hard-link"]["exercises"]}
+    assert by_id["by_hand_full"]["misconception"] == "other-numbers" and "'bo'" in by_id["by_hand_full"]["feedback"], by_id["by_hand_full"]
+    assert all(e["status"] == "passed" for i, e in by_id.items() if i != "by_hand_full"), by_id
+    assert result.reports["bo"]["score"] == course.assignment(ASSIGNMENT).max_score
     for student in ("hard-link", "bo"):  # both names of the one file
         notes = result.notes.get(student, [])
         assert any("2 hard links" in n and "check whose work it is" in n for n in notes), (student, notes)
