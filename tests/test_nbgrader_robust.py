@@ -9,7 +9,7 @@ secret seed.  Beside honest students (ada, bo, zed: zed comes last, after
 every attack):
 
 - links: a notebook that is a symbolic link to ada's notebook, or to the
-  instructor's solution; a notebook hard-linked to bo's; data files that are
+  instructor's solution; a notebook hard-linked to bo's (graded on hard-link's own numbers: 9 of 10); data files that are
   symbolic links to the course's ``secret_seed`` and to ``/etc/passwd`` (one in
   a subfolder) and a hard link to ``secret_seed``; a ``timestamp.txt`` that is
   a symbolic link to ``secret_seed``, beside a data file that is a named pipe;
@@ -18,6 +18,8 @@ every attack):
   is empty (an outdated schema to nbgrader), an answer cell flagged ``grade:
   true, points: 1000``, the by-hand answer cell flagged as a test cell (which
   ``autograder grade`` then does not run: 9 of 10);
+- every notebook as its student hands it in: their id in the NAME cell and
+  the answers of their own numbers in the on-paper cell;
 - a notebook that is not JSON, one larger than course.yml's bound, one that is a named pipe, one in a folder that
   is a link to ada's; a check cell whose source is a number (nbgrader's
   sanitize steps fail on it); a ``timestamp.txt`` that is not a date.
@@ -31,8 +33,8 @@ marks; the bytes of the secret seed and of /etc/passwd are in no file under
 ``autograded/`` or ``feedback/``; the hard-linked notebook is flagged in the
 log.  The control: nbgrader's own reading of the same kind of class (the
 configuration without :mod:`autograder.frontends.nbgrader.submitted`) copies
-the secret seed into ``autograded/``, grades the link to ada's notebook as
-full marks with ada's code in it, and stops at the copy-pasted check cell
+the secret seed into ``autograded/``, grades the link to ada's notebook with
+ada's code in it (all of ada's points but the on-paper exercise's), and stops at the copy-pasted check cell
 (twice-check), so that zed is never graded.
 """
 from __future__ import annotations
@@ -57,7 +59,7 @@ from autograder.course import load_course
 from autograder.frontends.grading import grade_class
 from autograder.frontends.nbgrader import bridge
 
-from conftest import solution_path
+from conftest import personal_submission, solution_path
 
 pytestmark = pytest.mark.slow
 
@@ -95,8 +97,8 @@ def _cell(nb, grade_id: str):
     return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
 
 
-def _edited(released: Path, target: Path, answers: dict, change) -> Path:
-    bridge.answered_notebook(released, target, answers)
+def _edited(course, student: str, released: Path, target: Path, change) -> Path:
+    personal_submission(course, ASSIGNMENT, student, released, target)
     nb = nbformat.read(target, as_version=4)
     change(nb)
     nbformat.write(nb, target)
@@ -146,6 +148,10 @@ def make_course(root: Path, course, *, students: tuple[str, ...] | None = None) 
     answers = bridge.solution_answers(root / bridge.SOURCE_DIRECTORY / ASSIGNMENT / a.notebook)
     wanted = set(students or ())
 
+    def answered(student: str, path: Path, replacements: dict[str, str] | None = None) -> Path:
+        """The release as ``student`` answers it: the solution's answers, their id and their own numbers'."""
+        return personal_submission(course, ASSIGNMENT, student, released, path, replacements)
+
     def place(student: str) -> Path | None:
         if wanted and student not in wanted:
             return None
@@ -155,8 +161,7 @@ def make_course(root: Path, course, *, students: tuple[str, ...] | None = None) 
 
     for student in HONEST:
         if (path := place(student)) is not None:
-            mine = {**answers, "conv1d": MARKER + "\n" + answers["conv1d"]} if student == "ada" else answers
-            bridge.answered_notebook(released, path, mine)
+            answered(student, path, {"conv1d": MARKER + "\n" + answers["conv1d"]} if student == "ada" else None)
     if (path := place("peer-link")) is not None:
         os.symlink(root / "submitted" / "ada" / ASSIGNMENT / NOTEBOOK, path)
     if (path := place("solution-link")) is not None:
@@ -169,7 +174,7 @@ def make_course(root: Path, course, *, students: tuple[str, ...] | None = None) 
     if (path := place("hard-link")) is not None:
         os.link(root / "submitted" / "bo" / ASSIGNMENT / NOTEBOOK, path)
     if (path := place("data-links")) is not None:
-        bridge.answered_notebook(released, path, answers)
+        answered("data-links", path)
         os.symlink(root / "secret_seed", path.parent / "seed.txt")
         os.symlink("/etc/passwd", path.parent / "passwd.txt")
         os.link(root / "secret_seed", path.parent / "seed-copy.txt")
@@ -177,20 +182,20 @@ def make_course(root: Path, course, *, students: tuple[str, ...] | None = None) 
         os.symlink(root / "secret_seed", path.parent / "more" / "deep.txt")
         (path.parent / "notes.txt").write_text("my own notes\n")  # a regular file of the learner's: copied as before
     if (path := place("stamp-link")) is not None:
-        bridge.answered_notebook(released, path, answers)
+        answered("stamp-link", path)
         os.symlink(root / "secret_seed", path.parent / "timestamp.txt")
         os.mkfifo(path.parent / "pipe.txt")  # nbgrader's shutil.copy fails on it
     if (path := place("stamp-text")) is not None:  # nbgrader alone fails this student (CourseDirectory.fail does not exist)
-        bridge.answered_notebook(released, path, answers)
+        answered("stamp-text", path)
         (path.parent / "timestamp.txt").write_text("handed in on Monday\n", encoding="utf-8")
     for student, change in (("twice-check", _duplicate_check), ("unknown-id", _unknown_ids),
                             ("reflag-answer", _reflag_answer), ("reflag-test", _reflag_as_test), ("odd-cell", _odd_cell)):
         if (path := place(student)) is not None:
-            _edited(released, path, answers, change)
+            _edited(course, student, released, path, change)
     if (path := place("not-json")) is not None:
         path.write_text('{"cells": [', encoding="utf-8")
     if (path := place("too-large")) is not None:  # over course.yml's max_notebook_mb: refused before it is read
-        _edited(released, path, answers, lambda nb: nb.cells.append(nbformat.v4.new_markdown_cell("notes " * 250_000)))
+        _edited(course, "too-large", released, path, lambda nb: nb.cells.append(nbformat.v4.new_markdown_cell("notes " * 250_000)))
     return root
 
 
@@ -285,8 +290,12 @@ def test_every_student_scores_what_autograder_grade_gives(graded, course):
     assert {s: exported[s] for s in ours} == {s: c.hardened.reports[s]["score"] for s in ours}
     full = course.assignment(ASSIGNMENT).max_score
     for student in GRADED:
-        want = full - course.assignment(ASSIGNMENT).points["by_hand_full"] if student == "reflag-test" else full
+        # reflag-test's by-hand cell is not run; hard-link is bo's notebook, graded on hard-link's own numbers
+        # (each student has their own), so bo's on-paper answers are not hard-link's (before variants: full marks)
+        want = full - course.assignment(ASSIGNMENT).points["by_hand_full"] if student in ("reflag-test", "hard-link") else full
         assert exported[student] == want, (student, exported[student])
+    by_hand = next(e for e in c.hardened.reports["hard-link"]["exercises"] if e["id"] == "by_hand_full")
+    assert by_hand["misconception"] == "other-numbers" and "'bo'" in by_hand["feedback"], by_hand
     for student in (*LINKED, "not-json", "too-large"):
         assert exported[student] == 0.0, student
     too_large = {e["feedback"] for e in c.hardened.reports["too-large"]["exercises"]}
@@ -372,7 +381,8 @@ def test_control_nbgrader_reading_alone_hands_out_the_seed_and_stops(graded, cou
     assert c.status["autograde"] != 0, c.log[-3000:]
     assert (root / "autograded" / "data-links" / ASSIGNMENT / "seed.txt").read_text().strip() == c.seed
     assert MARKER in (root / "autograded" / "peer-link" / ASSIGNMENT / NOTEBOOK).read_text(encoding="utf-8")
-    assert _cell_scores(c, ["peer-link"])["peer-link"] == course.assignment(ASSIGNMENT).points
+    # ada's work earns peer-link every point but the on-paper exercise's (ada's own numbers are not peer-link's)
+    assert _cell_scores(c, ["peer-link"])["peer-link"] == {**course.assignment(ASSIGNMENT).points, "by_hand_full": 0.0}
     assert not (root / "autograded" / "zed").exists(), "nbgrader went on after the copy-pasted check cell"
 
 
