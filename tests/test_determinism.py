@@ -13,27 +13,30 @@ from pathlib import Path
 from autograder.frontends.grading import grade_class
 from autograder.frontends.reports.classreport import write_report
 
-from conftest import planted_notebook, solution_path
+from conftest import personal_answers, personal_notebook
 
 ASSIGNMENT = "01-conv1d"
 SEED = 8675309
 
-EXIT_AT_TOP = "import os\nos._exit(0)\ny_by_hand = [6, 11, 14, 5, 0]"
+EXIT_AT_TOP = "import os\nos._exit(0)\n"  # then the student's own answer
 EXIT_IN_CALL = "import os\n\ndef conv1d(x, h):\n    os._exit(3)\n"
 RAISES = "def conv1d(x, h):\n    return total / 0\n"
 
 
 def _class(root: Path, course) -> None:
-    solution = solution_path(course, ASSIGNMENT)
+    """Each notebook as its student hands it in: their id and their own numbers' answers."""
     notebook = course.assignment(ASSIGNMENT).notebook
+
+    def own(student: str, replacements: dict[str, str] | None = None) -> None:
+        personal_notebook(course, ASSIGNMENT, student, root / student / ASSIGNMENT / notebook, replacements=replacements)
+
     for i in range(4):
-        planted_notebook(solution, root / f"exits-{i}" / ASSIGNMENT / notebook, {"by_hand_full": EXIT_AT_TOP})
-    planted_notebook(solution, root / "exits-in-call" / ASSIGNMENT / notebook, {"conv1d": EXIT_IN_CALL})
-    planted_notebook(solution, root / "raises" / ASSIGNMENT / notebook, {"conv1d": RAISES})
+        student = f"exits-{i}"
+        own(student, {"by_hand_full": EXIT_AT_TOP + personal_answers(course, ASSIGNMENT, student)["by_hand_full"]})
+    own("exits-in-call", {"conv1d": EXIT_IN_CALL})
+    own("raises", {"conv1d": RAISES})
     for student in ("honest-a", "honest-b"):
-        target = root / student / ASSIGNMENT / notebook
-        target.parent.mkdir(parents=True)
-        target.write_bytes(solution.read_bytes())
+        own(student)
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
