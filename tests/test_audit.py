@@ -19,7 +19,7 @@ import pytest
 from autograder.frontends.grading import grade_class
 from autograder.frontends.grading.audit import AuditError, audit
 
-from conftest import planted_notebook, solution_path
+from conftest import personal_notebook
 from test_grading import ASSIGNMENT, ECHO_CONV1D, SEED, release_notebook
 
 
@@ -46,10 +46,9 @@ def hardened(tmp_path_factory, request):
     course = request.getfixturevalue("course")
     root = tmp_path_factory.mktemp("audit")
     submissions = root / "submitted"
-    solution = solution_path(course, ASSIGNMENT)
-    (submissions / "ada" / ASSIGNMENT).mkdir(parents=True)
-    (submissions / "ada" / ASSIGNMENT / "conv1d.ipynb").write_bytes(solution.read_bytes())
-    planted_notebook(solution, submissions / "echo" / ASSIGNMENT / "conv1d.ipynb", {"conv1d": ECHO_CONV1D})
+    # each as its student hands it in: their id and their own numbers' answers
+    personal_notebook(course, ASSIGNMENT, "ada", submissions / "ada" / ASSIGNMENT / "conv1d.ipynb")
+    personal_notebook(course, ASSIGNMENT, "echo", submissions / "echo" / ASSIGNMENT / "conv1d.ipynb", replacements={"conv1d": ECHO_CONV1D})
     release_notebook(course, submissions / "cy" / ASSIGNMENT / "conv1d.ipynb")
     result = grade_class(submissions, ASSIGNMENT, root / "hardened", course=course, workers=2, seed=SEED)
     total = course.assignment(ASSIGNMENT).max_score
