@@ -3,7 +3,8 @@
 Built once per test run and shared by the test files (and pytest-xdist
 workers) that need it, under a lock:
 
-1. ``autograder build-kit`` writes the kit's wheel;
+1. ``autograder build-kit --roster tests/roster.txt`` writes the kit's wheel (with
+   the roster's students' own numbers: tests/test_kit_variants.py);
 2. ``python -m venv`` makes an environment without the system's packages;
 3. the kit's dependencies (NumPy, SciPy, Pillow, Matplotlib, IPython, pytest,
    nbformat, PyYAML and theirs) go in as the very files this interpreter has
@@ -31,6 +32,8 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The class roster the kit is built with (each rostered student's own numbers are checked in it).
+ROSTER = ROOT / "tests" / "roster.txt"
 
 def kit_assignments(course) -> list[str]:
     """The assignments of course.yml the kit is built for: all of them."""
@@ -92,7 +95,7 @@ def build(base: Path, course_file: Path = ROOT / "course.yml", assignments: list
         timings = {}
         started = time.perf_counter()
         wheel_dir = base / "wheel"
-        built = subprocess.run([sys.executable, "-m", "autograder", "--course", str(Path(course_file).resolve()), "build-kit", "-o", str(wheel_dir),
+        built = subprocess.run([sys.executable, "-m", "autograder", "--course", str(Path(course_file).resolve()), "build-kit", "-o", str(wheel_dir), "--roster", str(ROSTER),
                                 *[arg for a in assignments or () for arg in ("-a", a)]],
                                capture_output=True, text=True, cwd=base)
         if built.returncode:

@@ -135,8 +135,10 @@ def test_no_installed_file_holds_a_reference_or_a_wrong_implementation(kit):
     references = {}
     for path in sorted((ROOT / "autograder" / "references").glob("*.py")):
         references.update({k: f"references/{path.name}:{v}" for k, v in _functions(path.read_text()).items()})
-    # What may ship: the functions listed as portable (read, and found to compute no right answer), with their inner judges.
+    # What may ship: the functions listed as portable (read, and found to compute no right answer), with their inner judges,
+    # and the public code of each student's numbers (draw, describe, title and what they call: no reference in any).
     portable = set(_functions("\n\n".join(__import__("textwrap").dedent(__import__("inspect").getsource(fn)) for fn in PORTABLE)))
+    portable |= set(_functions("\n\n".join(_public_numbers_code())))
     wrong = {}
     for path in sorted((ROOT / "autograder" / "exercises").glob("*.py")):
         if path.name in ("__init__.py", "compiled.py", "sealed.py", "library.py"):
@@ -153,33 +155,105 @@ def test_no_installed_file_holds_a_reference_or_a_wrong_implementation(kit):
     assert not found, "\n".join(found)
 
 
+def _public_numbers_code() -> list[str]:
+    """The source of every function a kit ships for a student's numbers (checked by the builder to use no reference)."""
+    from autograder.frontends.kit.portable import Bundle
+
+    bundle = Bundle(set())
+    for ex in registry().values():
+        if ex.numbers is not None:
+            for fn in (ex.numbers.draw, ex.numbers.describe, ex.numbers.title):
+                if fn is not None:
+                    bundle.add(fn, public=True)
+    return [source for functions in bundle.functions.values() for source in functions.values()]
+
+
 # --------------------------------------------------------------------------- no answer, no secret
 
-def _answers(course) -> dict[float, str]:
-    """Every number worked out on paper (and the values its misconceptions give), and the answer-revealing constants."""
+def _answers(course, rostered: bool = False) -> dict[float, str]:
+    """Every number worked out on paper (and the values its misconceptions give), and the answer-revealing constants.
+
+    ``rostered``: instead, each rostered student's own answers and misconceptions' values (tests/roster.txt: the
+    kit is built with it), by exercise id."""
     from autograder.exercises import cnn_layers
 
     out: dict[float, str] = {}
+    by_exercise: dict[str, dict[float, str]] = {}
 
-    def add(value, where):
+    def add(value, where, into=out):
         if isinstance(value, dict):
             for k, v in value.items():
-                add(v, f"{where}[{k!r}]")
+                add(v, f"{where}[{k!r}]", into)
         elif isinstance(value, (list, tuple, np.ndarray)):
             for i, v in enumerate(np.asarray(value).reshape(-1).tolist()):
-                add(v, f"{where}[{i}]")
+                add(v, f"{where}[{i}]", into)
         elif isinstance(value, (int, float)) and (abs(value) >= 100 or value != int(value)):
-            out[float(value)] = where  # small whole numbers (8, 0, 5) are everywhere: their sequences are looked for below
+            into[float(value)] = where  # small whole numbers (8, 0, 5) are everywhere: their sequences are looked for below
 
     for ex in registry().values():
         if ex.kind == "value" and ex.on_paper and ex.assignment in {a.id for a in course.assignments}:
+            if rostered:
+                for student, numbers, answers, wrong in _rostered(course, ex):
+                    add(answers, f"{ex.id}.{student}", by_exercise.setdefault(ex.id, {}))
+                    for mid, alternatives in wrong.items():
+                        add(alternatives, f"{ex.id} [{mid}] of {student}", by_exercise.setdefault(ex.id, {}))
+                continue
             for name, value in ex.values.items():
                 add(value, f"{ex.id}.{name}")
             for m in ex.misconceptions:
                 if m.wrong is not None:
                     add(m.wrong(), f"{ex.id} [{m.id}]")
+    if rostered:
+        return by_exercise
     out[cnn_layers.MAX_STABLE_LR] = "max_stable_lr (1/42)"
     out[cnn_layers.BOOK_STABLE_LR] = "the book's stable limit (1/30)"
+    return out
+
+
+def _rostered(course, ex):
+    """(student, numbers, answers, {misconception: its values}) for each student of the kit's roster, on ``ex``."""
+    from autograder.engine.numbers import draw_for
+    from autograder.frontends.kit.roster import read_roster
+    from kitvenv import ROSTER
+
+    if ex.numbers is None or not course.assignment(ex.assignment).variants:
+        return []
+    out = []
+    for student in read_roster(ROSTER):
+        numbers = draw_for(ex, student, course.variant_seed)
+        out.append((student, numbers, ex.numbers.answers(numbers), {mid: fn(numbers) for mid, fn in ex.numbers.wrong.items()}))
+    return out
+
+
+def _sequences(course) -> dict[str, str]:
+    """Runs of three or more small whole numbers worked out on paper (the lesson's and each rostered student's
+    answers and misconceptions' values): a regular expression finding each in a text, and where it comes from."""
+    out: dict[str, str] = {}
+
+    def add(value, where):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                add(v, f"{where}[{k!r}]")
+            return
+        if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+            for i, v in enumerate(value):
+                add(v, f"{where}[{i}]")
+        try:
+            flat = np.asarray(value).reshape(-1)
+        except (TypeError, ValueError):
+            return
+        if flat.size >= 3 and flat.dtype.kind in "iuf" and np.all(flat == np.round(flat)):
+            out[r"(?<![\d.])" + r",\s*".join(str(int(v)) for v in flat) + r"(?![\d.])"] = where
+
+    for ex in registry().values():
+        if ex.kind == "value" and ex.on_paper and ex.assignment in {a.id for a in course.assignments}:
+            for name, value in ex.values.items():
+                add(value, f"{ex.id}.{name}")
+            for student, numbers, answers, wrong in _rostered(course, ex):
+                add(answers, f"{ex.id}.{student}")
+                for mid, alternatives in wrong.items():
+                    for i, values in enumerate(alternatives):
+                        add(values, f"{ex.id} [{mid}] of {student}")
     return out
 
 
@@ -228,8 +302,16 @@ def _numbers_in_data(value, skip=("args", "kwargs", "expected", "files", "detect
 
 
 def test_no_installed_file_holds_an_answer_or_the_secret_seed(kit, course):
+    """Nor any rostered student's (tests/roster.txt: the kit is built with it), whose answers are sealed too: looked
+    for in what the build writes for their exercise (its record, the portable code and data), as the rest of the kit
+    is the same for every roster (and holds round numbers, 1024, 200, that a student's answer may be too)."""
     answers = _answers(course)
     assert len(answers) >= 8, answers
+    rostered = _answers(course, rostered=True)
+    assert any(rostered.values()), rostered  # small whole numbers aside (their sequences are looked for below)
+    everyone = {k: v for found in rostered.values() for k, v in found.items()}
+    sequences = _sequences(course)
+    assert any("by_hand_full.kit-roster" in where for where in sequences.values()), sequences
     y_by_hand = registry()["by_hand_full"].values["y_by_hand"]
     secret = course.secret_seed()
     found = []
@@ -243,11 +325,15 @@ def test_no_installed_file_holds_an_answer_or_the_secret_seed(kit, course):
             if name.endswith(".json.gz") and "/compiled/0" in name:
                 for record in json.loads(text)["exercises"]:
                     if record["kind"] == "value":  # a value exercise keeps nothing in the clear but its skeleton
-                        assert re.search(r"\b6, ?11, ?14, ?5, ?0\b", json.dumps(record)) is None
+                        dumped = json.dumps(record)
+                        found += [f"{name} holds {where} in {record['id']}" for pattern, where in sequences.items() if re.search(pattern, dumped)]
+                        found += [f"{name} holds {number:g} in {record['id']}, the answer {where}" for number in _numbers_in_data(record)
+                                  for where in [_hit(number, rostered.get(record["id"], {}))] if where]
         else:
             continue
+        numbers = list(numbers)
         for number in numbers:
-            where = _hit(number, answers)
+            where = _hit(number, answers) or ("/portable" in name and _hit(number, everyone))
             if where:
                 found.append(f"{name} holds {number:g}, the answer {where}")
     assert not found, "\n".join(sorted(set(found)))
