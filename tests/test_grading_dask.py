@@ -7,7 +7,6 @@ per-submission work; the client writes the results.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 
 from autograder.frontends.grading import grade_class
 
-from conftest import solution_path
+from conftest import personal_notebook
 from test_grading import ASSIGNMENT, SEED, build_class, check_expectations, fast_course
 
 distributed = pytest.importorskip("distributed")
@@ -64,7 +63,7 @@ def test_dask_rerun_resumes(tmp_path, course, cluster):
     submissions = tmp_path / "flat"
     submissions.mkdir()
     for student in ("ann", "ben"):
-        shutil.copy(solution_path(course, ASSIGNMENT), submissions / f"{student}.ipynb")
+        personal_notebook(course, ASSIGNMENT, student, submissions / f"{student}.ipynb")
     first = grade_class(submissions, ASSIGNMENT, tmp_path / "out", course=course, scheduler=cluster.scheduler_address, seed=SEED)
     (tmp_path / "out" / "reports" / "ben.json").unlink()
     second = grade_class(submissions, ASSIGNMENT, tmp_path / "out", course=course, scheduler=cluster.scheduler_address)
@@ -76,7 +75,7 @@ def test_cli_scheduler_local(tmp_path, course):
     submissions = tmp_path / "flat"
     submissions.mkdir()
     for student in ("ann", "ben", "cid"):
-        shutil.copy(solution_path(course, ASSIGNMENT), submissions / f"{student}.ipynb")
+        personal_notebook(course, ASSIGNMENT, student, submissions / f"{student}.ipynb")
     done = subprocess.run([sys.executable, "-m", "autograder", "--course", str(course.path), "grade", str(submissions), "-a", ASSIGNMENT,
                            "--scheduler", "local", "--workers", "2", "--json", "-o", str(tmp_path / "out")],
                           capture_output=True, text=True, timeout=300)
