@@ -12,6 +12,7 @@ release gives no student's answer away.
 from __future__ import annotations
 
 import collections
+import inspect
 import itertools
 import json
 
@@ -140,13 +141,19 @@ def test_students_do_not_share_few_numbers(exercise_id, draws):
 
 
 def test_what_a_notebook_prints_holds_no_answer(draws):
-    """describe and title (public: my_numbers prints them, a kit ships them) state numbers, never an answer."""
+    """describe and title (public: my_numbers prints them) state numbers, never an answer; the source of draw,
+    describe and title (a learner kit ships it) holds no student's answer and no lesson's."""
     for exercise_id in EXERCISES:
         spec = get(exercise_id).numbers
         for numbers, answers, _ in list(draws[exercise_id].values())[:300]:
             text = spec.describe(numbers) + " " + spec.title(numbers)
             found = {v for v, _ in scan._text_numbers(text) if not isinstance(v, list)}
             assert not {float(v) for v in answers.values() if v >= 100} & found, text
+        source = "\n".join(inspect.getsource(f) for f in (spec.draw, spec.describe, spec.title))
+        found = {v for v, _ in scan._code_numbers(source) if not isinstance(v, list)}
+        every = {float(v) for _, answers, _ in draws[exercise_id].values() for v in answers.values()} | \
+            {float(v) for v in get(exercise_id).values.values()}
+        assert not {v for v in every if v >= 100} & found, sorted({v for v in every if v >= 100} & found)
 
 
 # --------------------------------------------------------------------------- through the grader

@@ -481,10 +481,10 @@ def draw_shapes(rng: np.random.Generator) -> dict:
     ``c3_kernel`` x ``c3_kernel`` on ``c3_maps`` maps, each with a bias; a ``valid_k`` x ``valid_k`` kernel on a
     ``valid_n`` x ``valid_n`` image with 'VALID' padding.
 
-    Bounds, for arithmetic by hand: images of 20 to 40 pixels (the flattened side is then 3 to 8) and 8, 16 or
-    32 filters (never the lesson's 64, so the flattened size is never the lesson's); kernels 3 or 5 on 2 to 8
-    maps, 4 to 32 filters (at most (25 * 8 + 1) * 32, one product of two small numbers); 'VALID' on 15 to 40
-    pixels with a kernel of 3, 5 or 7 (more outputs than the lesson's 10x10 image has).
+    Bounds, for arithmetic by hand: images of 20 to 40 pixels (a flattened side of 3 to 8) and 8, 16 or 32
+    filters (never the lesson's 64, so the flattened size is never the lesson's); kernels 3 or 5 on 2 to 8 maps
+    and 4 to 32 filters (one product of two small numbers); 'VALID' on 15 to 40 pixels with a kernel of 3, 5 or 7
+    (more outputs than the lesson's 10x10 image has). This docstring ships in a learner kit: no arithmetic here.
     Not degenerate: a size that is 2 more than a multiple of 4 is never drawn, since only then do both poolings
     see an even size and rounding up would give the right answer; more than one map, so that a filter one map
     deep has fewer weights; kernels above 1, so that no misconception's count ties with another's.
@@ -669,12 +669,12 @@ def draw_dense(rng: np.random.Generator) -> dict:
     """A student's layer: Conv2D(``filters``, (3, 3)) on ``height`` x ``width`` x ``channels`` images (the
     kernel stays 3x3: the answer's name says so).
 
-    Bounds, for arithmetic by hand: sides of 5 to 12 pixels, 1 channel (grayscale) or 3 (RGB), 2 to 12 filters,
-    so the dense layer has at most 10 * 10 * 12 units of at most 12 * 12 * 3 + 1 parameters each (one product
-    of a three-digit and a four-digit number, far smaller than the lesson's), and the convolution at most
-    28 * 12 (the lesson's 64 filters are never drawn). Not degenerate: at least 2 filters (a dense layer that
-    forgets the filters must count fewer units), and a side of at least 5 (an output of at least 3 x 3
-    positions, so sharing one filter across them shows)."""
+    Bounds, for arithmetic by hand: sides of 5 to 12 pixels, 1 channel (grayscale) or 3 (RGB), 2 to 12 filters:
+    the dense layer's count is at most one product of a three-digit and a four-digit number, far below the
+    lesson's, and the convolution's is never the lesson's (64 filters are never drawn). This docstring ships in
+    a learner kit: no arithmetic here. Not degenerate: at least 2 filters (a dense layer that forgets the filters
+    must count fewer units), and a side of at least 5 (an output of at least 3 x 3 positions, so sharing one
+    filter across them shows)."""
     channels = int((1, 3)[int(rng.integers(0, 2))])
     return {"height": int(rng.integers(5, 13)), "width": int(rng.integers(5, 13)), "channels": channels,
             "filters": int(rng.integers(2, 13))}
