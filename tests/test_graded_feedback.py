@@ -25,7 +25,7 @@ from autograder.exercises import for_assignment
 from autograder.frontends.grading import grade_class
 from autograder.pipeline import check_notebook
 
-from conftest import planted_notebook, solution_path
+from conftest import personal_notebook
 
 ASSIGNMENT = "01-conv1d"
 SEED = 20261202
@@ -83,14 +83,12 @@ def _renderings(checks) -> set[str]:
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, course):
     root = tmp_path_factory.mktemp("graded-feedback")
-    solution = solution_path(course, ASSIGNMENT)
     notebook = course.assignment(ASSIGNMENT).notebook
+    # each as its student hands it in: their id and their own numbers' answers
     for student in ["honest", "honest_twin"]:
-        target = root / "submitted" / student / ASSIGNMENT / notebook
-        target.parent.mkdir(parents=True)
-        target.write_bytes(solution.read_bytes())
+        personal_notebook(course, ASSIGNMENT, student, root / "submitted" / student / ASSIGNMENT / notebook)
     for student, code in ATTACKS.items():
-        planted_notebook(solution, root / "submitted" / student / ASSIGNMENT / notebook, {"conv1d": code})
+        personal_notebook(course, ASSIGNMENT, student, root / "submitted" / student / ASSIGNMENT / notebook, replacements={"conv1d": code})
     result = grade_class(root / "submitted", ASSIGNMENT, root / "hardened", course=course, workers=2, seed=SEED)
     return root, result
 
