@@ -41,7 +41,7 @@ from autograder.notebook.load import Bounds, NotebookError, load_program
 from autograder.pipeline import check_notebook
 from autograder.sandbox.session import Limits
 
-from conftest import ROOT, planted_notebook, solution_path
+from conftest import ROOT, personal_notebook, personal_plant, planted_notebook, solution_path
 from planted import all_plants
 
 ASSIGNMENT = "01-conv1d"
@@ -56,9 +56,9 @@ def _nested_notebook(course, target: Path) -> Path:
     return planted_notebook(solution_path(course, ASSIGNMENT), target, {"conv1d": NESTED})
 
 
-def _many_cells_notebook(course, target: Path, count: int = MANY_CELLS) -> Path:
-    """The solution followed by ``count`` tiny function cells (JSON written directly: nbformat validates for seconds)."""
-    nb = json.loads(solution_path(course, ASSIGNMENT).read_text(encoding="utf-8"))
+def _many_cells_notebook(course, target: Path, count: int = MANY_CELLS, source: Path | None = None) -> Path:
+    """``source`` (the solution) followed by ``count`` tiny function cells (JSON written directly: nbformat validates for seconds)."""
+    nb = json.loads((source or solution_path(course, ASSIGNMENT)).read_text(encoding="utf-8"))
     nb["cells"] += [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
                      "source": f"def f_{i}(x):\n    return x + {i}\n"} for i in range(count)]
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -67,14 +67,17 @@ def _many_cells_notebook(course, target: Path, count: int = MANY_CELLS) -> Path:
 
 
 def _honest(course, folder: Path) -> dict[str, Path]:
-    """Honest students: the solution twice and two planted misconceptions (reports worth comparing)."""
+    """Honest students: the solution twice and two planted misconceptions (reports worth comparing), each as
+    its student hands it in (their id, their own numbers' answers, a plant's values for those numbers)."""
     plants = [p for a, p in all_plants() if a == ASSIGNMENT and p.status == "failed"][:2]
     students = {"honest-a": None, "honest-b": None, **{f"plant-{p.exercise}-{p.misconception}": p for p in plants}}
     paths = {}
     for student, plant in students.items():
         target = folder / student / ASSIGNMENT / "conv1d.ipynb"
-        replacements = {plant.exercise: plant.source} if plant else {}
-        paths[student] = planted_notebook(solution_path(course, ASSIGNMENT), target, replacements)
+        if plant is None:
+            paths[student] = personal_notebook(course, ASSIGNMENT, student, target)
+        else:
+            paths[student] = personal_plant(course, ASSIGNMENT, student, plant, target)
     return paths
 
 
@@ -89,8 +92,9 @@ def test_pathological_notebooks_do_not_change_an_honest_report(course, tmp_path)
     alone, batch = tmp_path / "alone", tmp_path / "batch"
     honest = _honest(course, alone)
     _honest(course, batch)
-    _nested_notebook(course, batch / "nested" / ASSIGNMENT / "conv1d.ipynb")
-    _many_cells_notebook(course, batch / "many-cells" / ASSIGNMENT / "conv1d.ipynb")
+    personal_notebook(course, ASSIGNMENT, "nested", batch / "nested" / ASSIGNMENT / "conv1d.ipynb", replacements={"conv1d": NESTED})
+    _many_cells_notebook(course, batch / "many-cells" / ASSIGNMENT / "conv1d.ipynb",
+                         source=personal_notebook(course, ASSIGNMENT, "many-cells", tmp_path / "many-cells.ipynb"))
 
     grade_class(alone, ASSIGNMENT, tmp_path / "out-alone", course=course, workers=1, seed=SEED)
     started = time.monotonic()
