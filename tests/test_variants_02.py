@@ -64,6 +64,22 @@ def test_draw_describe_and_title_use_no_answer():
         assert "ref." not in inspect.getsource(fn) and "wrong." not in inspect.getsource(fn)
 
 
+def test_the_public_code_and_what_it_prints_hold_no_answer(draws):
+    """describe and title (my_numbers prints them) state numbers, never an answer; the source of draw, describe
+    and title (a learner kit ships it) holds neither a student's answer (any of 2000, from 100 up: smaller whole
+    numbers are everywhere) nor the lesson's."""
+    every = {abs(float(v)) for n in draws.values() for v in SPEC.answers(n).values()} | {float(v) for v in EX.values.values()}
+    big = {v for v in every if v >= 100}
+    assert {577.0, 732.0} <= big
+    source = "\n".join(inspect.getsource(f) for f in (SPEC.draw, SPEC.describe, SPEC.title))
+    found = {abs(v) for v, _ in _code_numbers(source) if not isinstance(v, list)}
+    assert not big & found, sorted(big & found)
+    for numbers in list(draws.values())[:300]:
+        right = {abs(float(v)) for v in SPEC.answers(numbers).values()}
+        text = SPEC.describe(numbers) + " " + SPEC.title(numbers)
+        assert not {v for v in right if v >= 100} & {abs(v) for v, _ in _text_numbers(text) if not isinstance(v, list)}, text
+
+
 # --------------------------------------------------------------------------- the draw over 2000 ids
 
 def test_each_students_numbers_are_stable(course, draws):

@@ -149,14 +149,15 @@ TURN_PAIRS = (((0, 0), (2, 2)), ((0, 1), (2, 1)), ((0, 2), (2, 0)), ((1, 0), (1,
 def draw_neighbourhood(rng: np.random.Generator) -> dict:
     """A student's 3x3 neighbourhood and 3x3 filter, for one pixel computed twice on paper.
 
-    Bounds: pixels from 1 to 9 and filter entries from -3 to 3 without 0, so each of the eighteen products is a
-    one-digit times one-digit multiplication and each sum stays within +-243 (the lesson's 0-255 pixels and
-    half-integer filter are worked through in the text; here the point is the turn, not long multiplication).
-    No zero anywhere (a zero would hide the term it multiplies). The four pairs of positions the 180-degree turn
-    swaps hold different values, in the neighbourhood and in the filter: every pair shows the turn, and the filter
-    is not symmetric. And the four sums (the filter as printed, turned by 180 degrees, rows reversed only,
-    columns reversed only) differ from each other and from 0: sliding the filter unturned, or turning it along
-    one axis, never lands on the right number, and neither answer is a 0 that looks like a blank."""
+    Bounds (PIXELS, FILTER_VALUES): pixels from one to nine and filter entries from minus three to three without
+    zero, so each of the eighteen products is a one-digit multiplication and each sum stays small (the lesson's
+    pixels and half-integer filter are worked through in the text; here the point is the turn, not long
+    multiplication). No zero anywhere: a zero would hide the term it multiplies. The four pairs of positions the
+    half turn swaps (TURN_PAIRS) hold different values, in the neighbourhood and in the filter: every pair shows the
+    turn, and the filter is not symmetric. And the four sums (the filter as printed, turned all the way round, its
+    rows reversed only, its columns reversed only) differ from each other and neither answer is zero: sliding the
+    filter unturned, or turning it along one axis, never lands on the right number, and no answer looks like a
+    blank. (The docstring states its bounds in words: a learner kit ships this code.)"""
     while True:
         image = rng.integers(PIXELS[0], PIXELS[1] + 1, (3, 3))
         kernel = np.asarray(FILTER_VALUES)[rng.integers(0, len(FILTER_VALUES), (3, 3))]
