@@ -7,26 +7,32 @@ loop per output with bounds, padded windows, while loops, an outer product
 read along its anti-diagonals, a Toeplitz matrix, sliding windows, np.add.at,
 plain lists), with or without a helper function, with their own names and
 comments.  Each student draws a combination no classmate has for conv1d, so
-no two independent submissions are the same code; short answers
-(output_length, the on-paper list) are alike for many, as in a real class.
+no two independent submissions are the same code; output_length, a short
+answer, is alike for many, as in a real class.  Every student works the
+on-paper exercise on their own numbers (drawn from their id, as the graders
+draw them) and writes their id in the notebook's NAME cell.
 Some students hold a misconception: a handful slide the kernel without
 flipping it (each in their own style), some forget uint8 (common), and the
-planted wrong answers of tests/planted/ each go to one student.
+planted wrong answers of tests/planted/ each go to one student (an on-paper
+one with its misconception's values for that student's numbers).
 
 :func:`plant_copies` adds the copies the report must rank first: a whole
 notebook with every variable renamed, one with its functions and independent
 statements reordered, one with comments and messages added, a wrong conv1d
 copied from a classmate (the rest written by the copier), a conv1d copied
 from the course's reference implementation, and a copy disguised all three
-ways at once.
+ways at once.  Copiers copy code: each works the on-paper exercise on their
+own numbers.
 """
 from __future__ import annotations
 
 import ast
 import copy
+import functools
 import inspect
 import itertools
 import json
+import os
 import random
 import re
 from pathlib import Path
@@ -266,13 +272,49 @@ def length_source(names: dict[str, str], combo: tuple, rng: random.Random) -> st
     return "\n".join(out + _sprinkle(_fill(lines, local), rng, 0.1)) + "\n"
 
 
+#: ways to write the on-paper answer, filled with a student's own numbers (x, h) and answer (y)
 BY_HAND = [
-    "y_by_hand = [6, 11, 14, 5, 0]",
-    "# y[0] = 3*2 = 6, y[1] = 3*1 + 4*2 = 11\ny_by_hand = [6, 11, 14, 5, 0]",
-    "y_by_hand = np.array([6, 11, 14, 5, 0])",
-    "y_by_hand = (6, 11, 14, 5, 0)",
-    "y_by_hand = [6, 11, 14, 5, 0]  # worked out on paper",
+    "y_by_hand = {y}",
+    "# y[0] = {x[0]}*{h[0]} = {y[0]}, y[1] = {x[0]}*{h[1]} + {x[1]}*{h[0]} = {y[1]}\ny_by_hand = {y}",
+    "y_by_hand = np.array({y})",
+    "y_by_hand = {y_tuple}",
+    "y_by_hand = {y}  # worked out on paper",
 ]
+
+
+@functools.lru_cache(maxsize=None)
+def _course():
+    from autograder.course import load_course
+
+    return load_course(os.environ.get("AUTOGRADER_COURSE") or ROOT / "course.yml")
+
+
+def own_numbers(student: str) -> tuple[list[int], list[int], list[int]]:
+    """``student``'s x and h of the on-paper exercise and its right answer, as the graders draw them
+    (the lesson's when the course turns variants off)."""
+    from autograder.engine.numbers import draw_for
+    from autograder.exercises import get
+
+    course, ex = _course(), get("by_hand_full")
+    if ex.numbers is None:
+        return [3, 4, 5], [2, 1, 0], [int(v) for v in ex.values["y_by_hand"]]
+    numbers = draw_for(ex, student if course.assignment(ASSIGNMENT).variants else None, course.variant_seed)
+    answer = ex.numbers.answers(numbers)["y_by_hand"]
+    return [int(v) for v in numbers["x"]], [int(v) for v in numbers["h"]], [int(v) for v in answer]
+
+
+def by_hand_answer(student: str, style: str | None = None) -> str:
+    """``student``'s on-paper answer cell, written in ``style`` (one of BY_HAND; default: one the id picks)."""
+    x, h, y = own_numbers(student)
+    style = style if style is not None else random.Random(f"by-hand {student}").choice(BY_HAND)
+    return style.format(x=x, h=h, y=y, y_tuple=tuple(y))
+
+
+def own_plant(student: str, plant) -> str:
+    """``plant``'s answer cell as ``student`` writes it (an on-paper one: its values for their numbers)."""
+    from conftest import personal_plant_source
+
+    return personal_plant_source(_course(), ASSIGNMENT, student, plant)
 
 
 # --------------------------------------------------------------------------- the class
@@ -307,7 +349,7 @@ def independent_class(count: int, seed: int = 7, *, no_flip: int = 5, plants: bo
         combo = next((c for c in pool if all(_apart(c, u) for u in used)), None) or next(c for c in pool if c not in used)
         used.add(combo)
         answers = {
-            "by_hand_full": rng.choice(BY_HAND),
+            "by_hand_full": by_hand_answer(student, rng.choice(BY_HAND)),
             "conv1d": conv1d_source(names, combo, flip=flip, rng=rng),
             "conv1d_mode": mode_source(names, rng.choice(mode_combos), rng),
             "output_length": length_source(names, rng.choice(length_combos), rng),
@@ -319,7 +361,7 @@ def independent_class(count: int, seed: int = 7, *, no_flip: int = 5, plants: bo
     for offset, plant in enumerate(plant_list):
         student = f"s{no_flip + 3 * offset + 1:03d}"
         if student in students:
-            students[student][plant.exercise] = plant.source.strip("\n") + "\n"
+            students[student][plant.exercise] = own_plant(student, plant).strip("\n") + "\n"
     return students
 
 
@@ -438,6 +480,10 @@ def plant_copies(students: dict[str, dict[str, str]], seed: int = 11) -> dict[st
     def copy_of(source_student: str, transform) -> dict[str, str]:
         return {ex: transform(code) if ex != "by_hand_full" else code for ex, code in students[source_student].items()}
 
+    def own_paper(copier: str) -> None:
+        """The copier works the on-paper exercise on their own numbers: the code is what was copied."""
+        students[copier]["by_hand_full"] = by_hand_answer(copier)
+
     a = next(pick)
     students["c-renamed"] = copy_of(a, lambda code: renamed(code, "v"))
     planted["renamed"] = ("c-renamed", a)
@@ -458,19 +504,25 @@ def plant_copies(students: dict[str, dict[str, str]], seed: int = 11) -> dict[st
     e = next(pick)
     students["c-disguised"] = copy_of(e, lambda code: commented(reordered(renamed(code, "z")), rng))
     planted["disguised"] = ("c-disguised", e)
+    for copier, _ in planted.values():
+        own_paper(copier)
     return planted
 
 
 # --------------------------------------------------------------------------- notebooks on disk
 
 
-def notebook_with(answers: dict[str, str], release: Path = RELEASE) -> dict:
+def notebook_with(answers: dict[str, str], release: Path = RELEASE, student: str | None = None) -> dict:
+    """The release with ``answers`` by grade_id, and ``student``'s id in the NAME cell when given."""
     nb = json.loads(release.read_text(encoding="utf-8"))
     nb = copy.deepcopy(nb)
     for cell in nb["cells"]:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if grade_id in answers:
             cell["source"] = answers[grade_id]
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if student is not None and cell["cell_type"] == "code" and source.startswith("NAME = "):
+            cell["source"] = f"NAME = {student!r}"
     return nb
 
 
@@ -478,7 +530,7 @@ def write_class(students: dict[str, dict[str, str]], root: Path, *, layout: str 
     """Write every student's notebook: nbgrader's submitted/STUDENT/01-conv1d/conv1d.ipynb, or a flat folder."""
     folder = root / ("submitted" if layout == "nbgrader" else "downloads")
     for student, answers in students.items():
-        nb = notebook_with(answers)
+        nb = notebook_with(answers, student=student)
         if layout == "nbgrader":
             path = folder / student / ASSIGNMENT / "conv1d.ipynb"
         else:
