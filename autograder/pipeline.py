@@ -84,7 +84,7 @@ def for_student(prepared: dict[str, Prepared], program: Program | None, whose: "
             notes[exercise_id] = NO_ID_NOTE
             continue  # the lesson's numbers: the declaration as it is
         mine = personalise(ex, draw_for(ex, who, whose.seed), declared=other,
-                           declared_numbers=draw_for(ex, other, whose.seed) if other else None)
+                           declared_numbers=draw_for(ex, other, whose.seed) if other else None, student=who)
         if mine is None:  # a learner kit without this student's answers: the lesson's numbers
             notes[exercise_id] = not_on_roster_note(who)
             continue
@@ -198,8 +198,9 @@ def grade_program(program: Program, prepared: dict[str, Prepared], *, limits: Li
         for result in results.values():
             if result.status == ERROR and note not in result.feedback:
                 result.feedback += note
-    for exercise_id, note in numbers_notes.items():
-        results[exercise_id].feedback += note
+    for note in dict.fromkeys(numbers_notes.values()):  # once per report: under the first exercise it concerns
+        first = next(exercise_id for exercise_id in prepared if numbers_notes.get(exercise_id) == note)
+        results[first].feedback += note
     return {exercise_id: results[exercise_id] for exercise_id in prepared}
 
 

@@ -1240,7 +1240,8 @@ def _evaluate_values(prepared: Prepared, infos: dict[str, NameInfo], caller: Cal
         text = mismatch.detail
         for misconception in ex.misconceptions:
             if _value_misconception(misconception, name, got, ex):
-                text += f"\nThis looks like [{misconception.id}]: {misconception.hint}"
+                told = any(f"[{misconception.id}]:" in p for p in problems)  # its hint once, under the first value it explains
+                text += f"\nThis looks like [{misconception.id}] too." if told else f"\nThis looks like [{misconception.id}]: {misconception.hint}"
                 named = named or misconception.id
                 break
         problems.append(text)
@@ -1270,16 +1271,17 @@ def _evaluate_values(prepared: Prepared, infos: dict[str, NameInfo], caller: Cal
 def _value_misconception(misconception, name: str, got: dict[str, Any], ex: Exercise) -> bool:
     """Does a value misconception explain the wrong value under ``name``?
 
-    ``wrong()`` returns the wrong values as a dict; ``detect(None, got)``
-    receives every value the learner gave, by name.
+    ``wrong()`` returns the wrong values as a dict (or a list of such dicts: alternatives, as for a
+    student's own numbers); ``detect(None, got)`` receives every value the learner gave, by name.
     """
     try:
         if misconception.detect is not None and misconception.detect(None, got):
             return True
         wrong = misconception.wrong() if misconception.wrong is not None else {}
+        alternatives = wrong if isinstance(wrong, list) else [wrong]
+        return any(name in w and compare_answer(w[name], got[name], tol=ex.tolerance) is None for w in alternatives)
     except Exception:  # a detector that cannot read this value does not apply
         return False
-    return name in wrong and compare_answer(wrong[name], got[name], tol=ex.tolerance) is None
 
 
 def compare_answer(expected: Any, got: Any, *, tol, reveal: str = "full", what: str = "the result") -> Mismatch | None:

@@ -58,24 +58,10 @@ def same_numbers(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return a.keys() == b.keys() and all(np.array_equal(np.asarray(a[k]), np.asarray(b[k])) for k in a)
 
 
-def _matches(candidates: list[dict[str, Any]], ex: Exercise):
-    """A value detector: the learner's values equal one of ``candidates`` on every name it gives."""
-
-    def detect(case, got) -> bool:
-        if not isinstance(got, dict):
-            return False
-        for candidate in candidates:
-            if candidate and all(name in got and _same(value, got[name], ex) for name, value in candidate.items()):
-                return True
-        return False
-
-    return detect
-
-
-def _same(value: Any, got: Any, ex: Exercise) -> bool:
-    if hasattr(value, "compare_answer"):  # a learner kit's sealed value compares itself
-        return value.compare_answer(got, tol=ex.tolerance) is None
-    return compare(value, got, returns="any", tol=ex.tolerance) is None
+def _alternatives(candidates: list[dict[str, Any]]):
+    """A value misconception's ``wrong``: the values it gives, as alternatives (each a dict by answer name);
+    the engine names it under each answer whose value one of them holds (see ``_value_misconception``)."""
+    return lambda: list(candidates)
 
 
 def lesson_hint(ex: Exercise, numbers: dict[str, Any]) -> str:
@@ -84,14 +70,14 @@ def lesson_hint(ex: Exercise, numbers: dict[str, Any]) -> str:
             f"({spec.describe(numbers)}). Work through yours the same way, step by step.")
 
 
-def other_hint(ex: Exercise, numbers: dict[str, Any], declared: str) -> str:
+def other_hint(ex: Exercise, numbers: dict[str, Any], declared: str, student: str | None = None) -> str:
+    handed = f"handed in as {student!r}" if student else "it was handed in as"
     return (f"These are the right answers for the numbers of {declared!r}, the id written in this notebook, not for those of "
-            f"the student it was handed in as ({ex.numbers.describe(numbers)}). Each student has their own numbers: work "
-            "through yours.")
+            f"the student {handed} ({ex.numbers.describe(numbers)}). Each student has their own numbers: work through yours.")
 
 
 def personalise(ex: Exercise, numbers: dict[str, Any] | None, *, declared: str | None = None,
-                declared_numbers: dict[str, Any] | None = None) -> Exercise | None:
+                declared_numbers: dict[str, Any] | None = None, student: str | None = None) -> Exercise | None:
     """``ex`` asking for ``numbers``: their answers, the misconceptions' values for them, and two more names,
     ``lesson-numbers`` (the answers of the lesson's example) and ``other-numbers`` (the answers of the
     numbers of ``declared``, the id the notebook names when it differs from the one graded).
@@ -104,17 +90,19 @@ def personalise(ex: Exercise, numbers: dict[str, Any] | None, *, declared: str |
     answers = spec.answers(numbers)
     if answers is None:
         return None
+    # Whose answers these are comes first: the numbers of the id the notebook names, then the lesson's
+    # (a copied answer can happen to equal a misconception's value for the student's own numbers).
     misconceptions = []
+    other = spec.answers(declared_numbers) if declared and declared_numbers is not None and not same_numbers(numbers, declared_numbers) else None
+    if other is not None:
+        misconceptions.append(Misconception("other-numbers", other_hint(ex, numbers, declared, student), wrong=_alternatives([other])))
+    if not same_numbers(numbers, spec.lesson):
+        misconceptions.append(Misconception("lesson-numbers", lesson_hint(ex, numbers), wrong=_alternatives([dict(ex.values)])))
     for m in ex.misconceptions:
-        if m.id in spec.wrong:
-            m = replace(m, wrong=None, detect=_matches(spec.wrong[m.id](numbers), ex))
+        if m.id in spec.wrong:  # its values for these numbers, answer by answer
+            m = replace(m, wrong=_alternatives(spec.wrong[m.id](numbers)), detect=None)
         elif m.wrong is not None:  # the values it gives for the lesson's numbers: nothing to say about these
             m = replace(m, wrong=None)
         misconceptions.append(m)
-    if not same_numbers(numbers, spec.lesson):
-        misconceptions.append(Misconception("lesson-numbers", lesson_hint(ex, numbers), detect=_matches([dict(ex.values)], ex)))
-    other = spec.answers(declared_numbers) if declared and declared_numbers is not None and not same_numbers(numbers, declared_numbers) else None
-    if other is not None:
-        misconceptions.append(Misconception("other-numbers", other_hint(ex, numbers, declared), detect=_matches([other], ex)))
     title = spec.title(numbers) if spec.title else ex.title
     return replace(ex, values=answers, misconceptions=tuple(misconceptions), title=title)
