@@ -218,10 +218,13 @@ def _clean_pair(course) -> tuple[str, str]:
 def test_another_students_answers_earn_nothing_and_are_named(course, tmp_path):
     student, other = _clean_pair(course)
     path = personal_notebook(course, ASSIGNMENT, other, tmp_path / "other.ipynb")  # NAME = other, other's answers
-    for exercise_id, result in _results(path, course, student).items():
+    results = _results(path, course, student)
+    for exercise_id, result in results.items():
         assert (result.status, result.score, result.misconception) == ("failed", 0, "other-numbers"), result.feedback
-        assert f"handed in as {student!r}" in result.feedback and f"graded on {student!r}'s numbers" in result.feedback
-        assert f"names the student {other!r}" in result.feedback
+        assert f"handed in as {student!r}" in result.feedback and repr(other) in result.feedback  # the hint: both ids
+    # the note on whose numbers were graded: once in the report, under the first exercise it concerns
+    notes = [r.feedback.count(f"names the student {other!r}") for r in results.values()]
+    assert notes == [1, 0] and f"graded on {student!r}'s numbers" in next(iter(results.values())).feedback, notes
     # The same notebook handed in as its own student keeps its full marks.
     for exercise_id, result in _results(path, course, other).items():
         assert result.status == "passed", result.feedback
