@@ -105,4 +105,5 @@ def personalise(ex: Exercise, numbers: dict[str, Any] | None, *, declared: str |
             m = replace(m, wrong=None)
         misconceptions.append(m)
     title = spec.title(numbers) if spec.title else ex.title
-    return replace(ex, values=answers, misconceptions=tuple(misconceptions), title=title)
+    visible = tuple(spec.cases(numbers)) if spec.cases is not None else ex.visible
+    return replace(ex, values=answers, misconceptions=tuple(misconceptions), title=title, visible=visible)

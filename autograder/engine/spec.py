@@ -198,6 +198,8 @@ class Numbers:
     ``answers(numbers)`` gives the right values by name, and ``wrong[misconception id](numbers)`` the
     values that misconception gives, a list of alternatives (trusted: neither ships in a kit).
     ``describe(numbers)`` is the sentence that states them; ``title(numbers)`` the exercise's title.
+    ``cases(numbers)``: the exercise's checks for those numbers, when a judge holds what they decide
+    (``max_stable_lr``'s judge holds its limit); the declared ``visible`` checks otherwise.
     """
 
     draw: Callable[[np.random.Generator], dict[str, Any]]
@@ -206,6 +208,7 @@ class Numbers:
     describe: Callable[[dict[str, Any]], str]
     wrong: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = field(default_factory=dict)
     title: Callable[[dict[str, Any]], str] | None = None
+    cases: Callable[[dict[str, Any]], tuple] | None = None
 
 
 @dataclass
