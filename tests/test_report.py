@@ -39,7 +39,7 @@ from autograder.engine.evaluate import prepare
 from autograder.engine.seeds import student_seed
 from autograder.exercises import for_assignment
 
-from conftest import ROOT
+from conftest import ROOT, personal_plant_source, personal_submission
 
 pytestmark = pytest.mark.slow
 
@@ -57,14 +57,15 @@ def _main(*args: str) -> int:
 
 
 def build_class(course, assignment: str, root: Path) -> dict[str, str]:
-    """grade_speed.py's class (solution, untouched, every plant) from the released notebook; student -> kind."""
+    """grade_speed.py's class (solution, untouched, every plant) from the released notebook; student -> kind.
+    Each answered notebook as its student hands it in: their id, their own numbers' answers, a plant's values
+    for those numbers."""
     from grade_speed import kinds
-
-    from autograder.frontends.nbgrader.bridge import answered_notebook, solution_answers
+    from planted import all_plants
 
     a = course.assignment(assignment)
     released = course.release_dir(assignment) / a.notebook
-    answers = solution_answers(course.source_dir(assignment) / a.notebook)
+    plants = {(p.exercise, p.source): p for aid, p in all_plants() if aid == assignment}
     roster = {}
     for i, (label, plant) in enumerate(kinds(assignment, with_timeouts=False)):
         student = f"s{i:02d}-{re.sub(r'[^a-z0-9]+', '-', label.lower()).strip('-')}"
@@ -73,12 +74,13 @@ def build_class(course, assignment: str, root: Path) -> dict[str, str]:
             target.parent.mkdir(parents=True)
             shutil.copyfile(released, target)
         else:
-            answered_notebook(released, target, {**answers, **plant})
+            own = {ex: personal_plant_source(course, assignment, student, plants[ex, source]) for ex, source in plant.items()}
+            personal_submission(course, assignment, student, released, target, own)
         for name, data in course.data_files(assignment).items():
             (target.parent / name).write_bytes(data)
         roster[student] = label
     if assignment == "01-conv1d":
-        answered_notebook(released, root / "raises" / assignment / a.notebook, {**answers, "conv1d": RAISES})
+        personal_submission(course, assignment, "raises", released, root / "raises" / assignment / a.notebook, {"conv1d": RAISES})
         roster["raises"] = "raises"
     return roster
 
