@@ -22,7 +22,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,7 +31,7 @@ import pytest
 from autograder.frontends.grading.gradebook import FORMULA_START
 from autograder.frontends.grading.store import GRADER_ATTEMPTS, Store, safe_name
 
-from conftest import ROOT, solution_path
+from conftest import ROOT, personal_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -42,6 +41,16 @@ LONG = "x" * 200 + "-very-long-student-id-" + "y" * 28  # 250 characters: a lega
 CONTROL = "new\nline\ttab\rcr"
 DEEP = '{"cells": ' + "[" * 100_000 + "]" * 100_000 + "}"
 FORMULAS = ["=1+2", "+SUM(A1)", "-3+4", "@cmd"]
+
+
+def _shown(student: str) -> str:
+    """The id a submission is graded as: control characters made visible, as the grader shows them."""
+    return student.replace("\n", "\u240a").replace("\t", "\u2409").replace("\r", "\u240d").replace("\x1b", "\u241b")
+
+
+def _own(course, student: str, target: Path) -> Path:
+    """The solution as ``student`` hands it in: their id and their own numbers' answers."""
+    return personal_notebook(course, ASSIGNMENT, _shown(student), target)
 
 
 def _grade(submissions: Path, output: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -96,13 +105,12 @@ def _rerun_grades_nothing(capsys, submissions: Path, output: Path, count: int) -
 def nbgrader_class(tmp_path_factory, course):
     root = tmp_path_factory.mktemp("patho-nbgrader")
     submitted = root / "submitted"
-    solution = solution_path(course, ASSIGNMENT)
 
     def put(student: str, text: str | None = None, stamp: str | None = None) -> None:
         folder = submitted / student / ASSIGNMENT
         folder.mkdir(parents=True)
         if text is None:
-            shutil.copy(solution, folder / "conv1d.ipynb")
+            _own(course, student, folder / "conv1d.ipynb")
         else:
             (folder / "conv1d.ipynb").write_text(text)
         if stamp is not None:
@@ -174,11 +182,10 @@ def flat_class(tmp_path_factory, course):
     root = tmp_path_factory.mktemp("patho-flat")
     download = root / "download"
     download.mkdir()
-    solution = solution_path(course, ASSIGNMENT)
-    shutil.copy(solution, download / "smithjane_1234_5678_conv1d.ipynb")
-    shutil.copy(solution, download / "doejohn_late_4321_8765_conv1d.ipynb")
-    shutil.copy(solution, download / (LONG[:235] + ".ipynb"))  # 241 characters: a legal name, too long for report.json.tmp
-    shutil.copy(solution, download / "evil\nname\x1b[31m.ipynb")
+    _own(course, "smithjane", download / "smithjane_1234_5678_conv1d.ipynb")
+    _own(course, "doejohn", download / "doejohn_late_4321_8765_conv1d.ipynb")
+    _own(course, LONG[:235], download / (LONG[:235] + ".ipynb"))  # 241 characters: a legal name, too long for report.json.tmp
+    _own(course, "evil\nname\x1b[31m", download / "evil\nname\x1b[31m.ipynb")
     (download / "deep.ipynb").write_text(DEEP)
     done = _grade(download, root / "out")
     return download, root / "out", done
@@ -212,8 +219,8 @@ def test_a_grader_failure_is_retried_once_then_kept(tmp_path, course, monkeypatc
 
     submissions = tmp_path / "flat"
     submissions.mkdir()
-    shutil.copy(solution_path(course, ASSIGNMENT), submissions / "fine.ipynb")
-    shutil.copy(solution_path(course, ASSIGNMENT), submissions / "trouble.ipynb")
+    _own(course, "fine", submissions / "fine.ipynb")
+    _own(course, "trouble", submissions / "trouble.ipynb")
     real_run = work._run
 
     def failing(task, exercises, batch):
