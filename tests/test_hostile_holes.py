@@ -37,7 +37,7 @@ from autograder.pipeline import check_notebook
 from autograder.sandbox import session as sandbox_session
 from autograder.sandbox.session import Limits
 
-from conftest import ROOT, planted_notebook, solution_path
+from conftest import ROOT, personal_notebook, planted_notebook, solution_path
 
 FAST = Limits(exercise_timeout=5, submission_timeout=60, memory_mb=768, max_file_mb=8, max_processes=32, disk_mb=32)
 UNCONFINED = Limits(exercise_timeout=5, submission_timeout=60, memory_mb=768, max_file_mb=8, max_processes=32, disk_mb=32, confine=False)
@@ -318,7 +318,8 @@ def test_nothing_secret_reaches_the_learners_process(course, tmp_path):
     """`autograder grade --seed` with a distinctive seed: the learner's process finds it nowhere."""
     secret = "7340591126133"
     digest = hashlib.sha256(secret.encode()).hexdigest()
-    notebook = with_cells(solution_path(course, "04-shapes"), tmp_path / "submitted" / "spy.ipynb",
+    # graded as spy: the solution as spy hands it in (their id, their own numbers' answers)
+    notebook = with_cells(personal_notebook(course, "04-shapes", "spy", tmp_path / "spy-own.ipynb"), tmp_path / "submitted" / "spy.ipynb",
                           before=SEARCH.format(digest=digest),
                           answers={"conv_params": "def conv_params(kh, kw, c_in, c_out, bias=True):\n"
                                                   "    return -1000 - len(SOURCES) if not FOUND else 10**6 + len(FOUND)\n"})
