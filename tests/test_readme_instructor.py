@@ -4,7 +4,8 @@ From a fresh clone of the repository: the
 README's set-up command (`make demo`), then every command of the README's
 "With nbgrader" block, in order, with the commands the set-up installed.
 Where the block says that students fetch and submit, a class of students
-does so with nbgrader's own fetch_assignment and submit: a correct notebook,
+does so with nbgrader's own fetch_assignment and submit: a correct notebook
+(its student's id written in, the on-paper exercise worked on their own numbers),
 an untouched one, and notebooks that attack the grading of check cells in a
 kernel (a fake `autograder` module, a patched `check`, swallowed errors,
 stderr redirected) while answering nothing.
@@ -29,7 +30,7 @@ import pytest
 
 from autograder.course import load_course
 
-from conftest import ROOT
+from conftest import ROOT, personal_answers
 
 pytestmark = pytest.mark.slow
 
@@ -105,7 +106,9 @@ def submit_class(course: Path, env: dict, log: list[str], tmp: Path) -> dict[str
     """Each student fetches the released assignment, edits it and submits it; returns student -> kind."""
     from autograder.frontends.nbgrader.bridge import solution_answers
 
-    answers = solution_answers(course / "solutions" / ASSIGNMENT / NOTEBOOK)
+    # the correct student answers as a student does: the on-paper exercise on their own numbers
+    answers = {**solution_answers(course / "solutions" / ASSIGNMENT / NOTEBOOK),
+               **personal_answers(load_course(course / "course.yml", validate=False), ASSIGNMENT, "correct")}
     students = {"correct": "correct", "untouched": "untouched", **{name: "attack" for name in ATTACKS}}
     python = course / ".venv" / "bin" / "python"
     script = tmp / "student.py"
@@ -122,6 +125,8 @@ def submit_class(course: Path, env: dict, log: list[str], tmp: Path) -> dict[str
                 grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
                 if grade_id in answers and cell.metadata["nbgrader"].get("solution"):
                     cell.source = answers[grade_id]
+                elif cell.cell_type == "code" and cell.source.startswith("NAME = "):
+                    cell.source = f"NAME = {student!r}"
         elif kind == "attack":
             at = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
             nb.cells.insert(at + 1, nbformat.v4.new_code_cell(ATTACKS[student]))
