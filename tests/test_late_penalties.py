@@ -23,7 +23,7 @@ import yaml
 from autograder.course import CourseError, load_course
 from autograder.frontends.grading.late import LatePolicy, late_penalty_settings, lateness, parse_timestamp, read_timestamp
 
-from conftest import ROOT
+from conftest import ROOT, personal_submission
 
 ASSIGNMENT = "01-conv1d"
 COURSE_FILE = Path(os.environ.get("AUTOGRADER_COURSE") or ROOT / "course.yml")
@@ -173,7 +173,6 @@ def graded_both_ways(tmp_path_factory):
     assert generated.get("success"), generated
     bridge.sync_gradebook(course, f"sqlite:///{root / 'gradebook.db'}")
     released = root / "assignments" / ASSIGNMENT / a.notebook
-    answers = bridge.solution_answers(root / "solutions" / ASSIGNMENT / a.notebook)
     students = {student: (stamp, penalty(days, a.max_score)) for student, (stamp, days) in TIMESTAMPS.items()}
     students["untouched"] = (TIMESTAMPS["capped"][0], 0.0)  # late, but nothing to take off
     for student, (stamp, _) in students.items():
@@ -181,8 +180,8 @@ def graded_both_ways(tmp_path_factory):
         if student == "untouched":
             target.parent.mkdir(parents=True)
             shutil.copyfile(released, target)
-        else:
-            bridge.answered_notebook(released, target, answers)
+        else:  # as the student answers it: their id, the on-paper exercise on their own numbers
+            personal_submission(course, ASSIGNMENT, student, released, target)
         (target.parent / "timestamp.txt").write_text(stamp + "\n")
     run("autograde", ASSIGNMENT, "--force")
     with sqlite3.connect(root / "gradebook.db") as db:
@@ -234,9 +233,11 @@ def test_a_canvas_late_marker_counts_lms_late_days(tmp_path, graded_both_ways, c
     root = output.parent
     download = tmp_path / "download"
     download.mkdir()
-    notebook = root / "submitted" / "ontime" / ASSIGNMENT / "conv1d.ipynb"
-    shutil.copy(notebook, download / "smithjane_late_1234_5678_conv1d.ipynb")
-    shutil.copy(notebook, download / "doejohn_4321_8765_conv1d.ipynb")
+    # each hands in the release answered as they answer it (their id, their own numbers)
+    course = load_course(root / "course.yml")
+    released = root / "assignments" / ASSIGNMENT / "conv1d.ipynb"
+    personal_submission(course, ASSIGNMENT, "smithjane", released, download / "smithjane_late_1234_5678_conv1d.ipynb")
+    personal_submission(course, ASSIGNMENT, "doejohn", released, download / "doejohn_4321_8765_conv1d.ipynb")
     assert main(["--course", str(root / "course.yml"), "grade", str(download), "-a", ASSIGNMENT, "-o", str(tmp_path / "out"), "--no-report"]) == 0
     with open(tmp_path / "out" / "gradebook.csv", newline="") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
