@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import references as ref
 from ..engine.spec import (AUTODIFF_FORBIDDEN, BY_HAND_FORBIDDEN, Case, ErrorCase,
-                           Exercise, Misconception, Tolerance)
+                           Exercise, Misconception, Numbers, Tolerance)
 from . import cnn_layers_detect as wrong
 from .generators import KINDS, LARGE_KINDS, large_shape, matches_any, values
 
@@ -845,6 +845,112 @@ learn_kernel = Exercise(
     forbidden=BY_HAND + AUTODIFF_FORBIDDEN,
 )
 
+# ----------------------------------------------------------------------------
+# max_stable_lr: each student's own stripe
+
+#: Each student's stripe: rows, columns, and at least this many columns of ones on each side and of zeros between.
+STRIPE_ROWS = (4, 8)
+STRIPE_COLUMNS = (7, 12)
+#: Limits closer than this ratio are not told apart: more than 2 x 5 % apart, so no rate is within 5 % of both.
+SEPARATION = 1.12
+
+
+def stripe_image(numbers: dict) -> np.ndarray:
+    """The image a student's numbers describe: ones, with the columns ``stripe[0]`` to ``stripe[1] - 1`` zero."""
+    X = np.ones((numbers["rows"], numbers["columns"]))
+    X[:, numbers["stripe"][0]:numbers["stripe"][1]] = 0
+    return X
+
+
+def _stripe_limit(numbers: dict) -> float:
+    return wrong.stable_limit(stripe_image(numbers), (1, 2))
+
+
+def _narrower(numbers: dict) -> dict:
+    """The same stripe one column narrower (its last column of ones dropped): the book's 6x8 for the notes' 6x9."""
+    return {**numbers, "columns": numbers["columns"] - 1}
+
+
+def _apart(a: float, b: float) -> bool:
+    return max(a, b) / min(a, b) > SEPARATION
+
+
+def _round_rate(rate: float) -> bool:
+    """A rate of one or two significant digits (0.05, 0.04): one a learner tries by experiment."""
+    return abs(float(f"{rate:.2g}") / rate - 1) < 1e-9
+
+
+def _avoided_stripes() -> tuple:
+    """The stripes no student gets: those whose limit could be taken for the lesson's or the book's, or whose
+    one-column-narrower limit (a value the judge names) could be taken for the lesson's; and those whose limit is
+    a round rate, which a learner trying rates would hit exactly, where the run neither converges nor diverges."""
+    out = []
+    for rows in range(STRIPE_ROWS[0], STRIPE_ROWS[1] + 1):
+        for columns in range(STRIPE_COLUMNS[0], STRIPE_COLUMNS[1] + 1):
+            for start in range(2, columns - 3):
+                for stop in range(start + 2, columns - 1):
+                    numbers = {"rows": rows, "columns": columns, "stripe": [start, stop]}
+                    limit, narrower = _stripe_limit(numbers), _stripe_limit(_narrower(numbers))
+                    if not (_apart(limit, MAX_STABLE_LR) and _apart(limit, BOOK_STABLE_LR) and _apart(limit, narrower)
+                            and _apart(narrower, MAX_STABLE_LR)) or _round_rate(limit):
+                        out.append((rows, columns, start, stop))
+    return tuple(out)
+
+
+#: (rows, columns, first zero column, first column of ones after the stripe) of the stripes no student gets.
+AVOIDED_STRIPES = _avoided_stripes()
+LESSON_STRIPE = {"rows": 6, "columns": 9, "stripe": [2, 6]}
+
+
+def draw_stripe(rng: np.random.Generator) -> dict:
+    """A student's own stripe: a white image (ones) with a vertical black stripe (zeros), for the largest stable rate.
+
+    Bounds (STRIPE_ROWS, STRIPE_COLUMNS): four to eight rows and seven to twelve columns, at least two columns of
+    ones on each side of the stripe and at least two of zeros in it, like the lesson's: small enough to work the
+    curvature out on paper and to run by experiment, and the two weights of the kernel see the same amount of white.
+    The stripes of AVOIDED_STRIPES are never drawn: their rate could be taken for the lesson's or the book's, or the
+    rate of the same stripe one column narrower (which the feedback names) for the lesson's, or it is a round number
+    that trying rates would hit exactly. (The docstring states its bounds in words: a learner kit ships this code.)"""
+    widest = STRIPE_COLUMNS[1]
+    while True:  # every stripe within the bounds equally likely
+        rows = int(rng.integers(STRIPE_ROWS[0], STRIPE_ROWS[1] + 1))
+        columns = int(rng.integers(STRIPE_COLUMNS[0], widest + 1))
+        start = int(rng.integers(2, widest - 3))
+        stop = int(rng.integers(4, widest - 1))
+        if stop - start >= 2 and columns - stop >= 2 and (rows, columns, start, stop) not in AVOIDED_STRIPES:
+            return {"rows": rows, "columns": columns, "stripe": [start, stop]}
+
+
+def describe_stripe(numbers: dict) -> str:
+    """Two lines of NumPy that build the stripe."""
+    return (f"X = np.ones(({numbers['rows']}, {numbers['columns']})); "
+            f"X[:, {numbers['stripe'][0]}:{numbers['stripe'][1]}] = 0")
+
+
+def title_stripe(numbers: dict) -> str:
+    if numbers == LESSON_STRIPE:
+        return "The largest learning rate for which gradient descent converges on the notes' 6x9 stripe"
+    return f"The largest learning rate for which gradient descent converges on your {numbers['rows']}x{numbers['columns']} stripe"
+
+
+def _stripe_answers(numbers: dict) -> dict:
+    return {"max_stable_lr": _stripe_limit(numbers)}
+
+
+def _stripe_cases(numbers: dict) -> tuple:
+    """The judge for the stripe's limit; its one-column-narrower limit gets a message of its own (the book's 6x8
+    for the notes' 6x9)."""
+    if numbers == LESSON_STRIPE:
+        return max_stable_lr.visible
+    size = f"{numbers['rows']}x{numbers['columns']}"
+    narrower = f"{numbers['rows']}x{numbers['columns'] - 1}"
+    message = (f"max_stable_lr is the limit of the same stripe one column narrower, a {narrower} image. Yours is one column "
+               f"wider, and that column changes the curvature: redo it for your {size} image.")
+    judge = wrong.max_lr_judge(_stripe_limit(numbers), _stripe_limit(_narrower(numbers)), stripe=f"your {size} stripe",
+                               book_message=message)
+    return (Case(judge=judge, label="within 5 % of the limit"),)
+
+
 max_stable_lr = Exercise(
     id="max_stable_lr",
     assignment=ASSIGNMENT,
@@ -854,6 +960,8 @@ max_stable_lr = Exercise(
     values={"max_stable_lr": MAX_STABLE_LR},
     tolerance=Tolerance(rtol=0.05, atol=0.0),
     visible=(Case(judge=wrong.max_lr_judge(MAX_STABLE_LR, BOOK_STABLE_LR), label="within 5 % of the limit"),),
+    numbers=Numbers(draw=draw_stripe, lesson=LESSON_STRIPE, answers=_stripe_answers, describe=describe_stripe,
+                    title=title_stripe, cases=_stripe_cases),
 )
 
 EXERCISES = [corr2d, corr2d_multi_in, corr2d_multi_in_out, conv2d_layer, pool2d, learn_kernel, max_stable_lr,

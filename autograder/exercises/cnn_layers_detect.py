@@ -542,29 +542,38 @@ def start_judge(shape):
     return judge
 
 
-def max_lr_judge(limit: float, book_limit: float, within: float = 0.05):
+#: What max_stable_lr's judge says of the book's limit on the notes' stripe (the book's image is one column narrower).
+BOOK_MESSAGE = ("max_stable_lr is the limit of the book's 6x8 stripe. The notes' stripe is one column wider, and that "
+                "column changes the curvature: redo it for the 6x9 image.")
+NOTES_STRIPE = "the notes' 6x9 stripe"
+
+
+def max_lr_judge(limit: float, book_limit: float, within: float = 0.05, stripe: str = NOTES_STRIPE,
+                 book_message: str = BOOK_MESSAGE):
     """max_stable_lr, a value judged on its own: within ``within`` of ``limit``.
 
-    What a wrong value gets is the method, never the side of the limit it lies on: a
-    learner told "too large" or "too small" could narrow the window down by guessing.
+    ``stripe`` names the image asked about ("the notes' 6x9 stripe", or a student's own, "your 5x10
+    stripe"); a value within ``within`` of ``book_limit`` (the limit of the same stripe one column
+    narrower: the book's 6x8 for the notes' 6x9) gets ``book_message``.  What a wrong value gets is the
+    method, never the side of the limit it lies on: a learner told "too large" or "too small" could
+    narrow the window down by guessing.
     """
 
     def judge(values) -> str | None:
         value = values.get("max_stable_lr")
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
             return (f"max_stable_lr should be a number, the largest learning rate for which gradient descent converges "
-                    f"on the notes' 6x9 stripe; it is {render.value(value, 60)}.")
+                    f"on {stripe}; it is {render.value(value, 60)}.")
         value = float(value)
         if not math.isfinite(value) or value <= 0:
             return f"max_stable_lr is {value:g}; a learning rate is a positive number."
         if abs(value / limit - 1) <= within:
             return None
         if abs(value / book_limit - 1) <= within:
-            return ("max_stable_lr is the limit of the book's 6x8 stripe. The notes' stripe is one column wider, and that "
-                    "column changes the curvature: redo it for the 6x9 image.")
+            return book_message
         return (f"max_stable_lr = {value:.4g} is not within 5 % of the limit. Work it out from the curvature: moving both "
                 "weights together by t changes each output by t times the sum of the pair of pixels under the kernel, so "
-                "along that direction lambda = 1/2 of the sum of the squared pair sums over the whole 6x9 stripe; each step "
+                f"along that direction lambda = 1/2 of the sum of the squared pair sums over the whole of {stripe}; each step "
                 "multiplies the error there by 1 - 2 * lr * lambda, and the run converges while that factor stays above -1. "
                 "Check your number by experiment: a few hundred steps just below it must converge, just above it must not.")
 
