@@ -25,6 +25,8 @@ class Analysis:
     not_compared: dict[str, str] = field(default_factory=dict)  # student -> why
     pairs: list[evidence.Pair] = field(default_factory=list)
     code_stats: dict[str, evidence.ExerciseStats] = field(default_factory=dict)
+    #: on-paper exercises whose answers are each student's own numbers: not compared as code (see analyse)
+    own_numbers: list[str] = field(default_factory=list)
     reference_stats: dict[str, evidence.ExerciseStats] = field(default_factory=dict)
     code: dict[str, dict[str, str]] = field(default_factory=dict)  # student -> exercise -> code as graded
     where: dict[str, dict[str, str]] = field(default_factory=dict)  # student -> exercise -> "cell 7"
@@ -114,7 +116,10 @@ def analyse(submissions: str | Path, assignment: str, *, course, seed: int | Non
     analysis.seconds["read"] = time.perf_counter() - started
 
     t = time.perf_counter()
-    code_found, analysis.code_stats, analysis.similarity = evidence.code_evidence(analysis.prints, pieces)
+    # An on-paper answer with numbers of its own is a list of the student's own numbers: two of them alike says
+    # nothing about the code; copied values are the variant evidence's to find (an answer right for a classmate's numbers).
+    analysis.own_numbers = [ex.id for ex in exercises if ex.numbers is not None and info.variants]
+    code_found, analysis.code_stats, analysis.similarity = evidence.code_evidence(analysis.prints, [p for p in pieces if p not in analysis.own_numbers])
     ref_found, analysis.reference_stats = evidence.reference_evidence(analysis.prints, analysis.references)
     analysis.seconds["compare"] = time.perf_counter() - t
 

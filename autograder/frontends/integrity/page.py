@@ -157,6 +157,9 @@ def _stats_rows(analysis: Analysis) -> list[dict]:
         note = "too uniform to tell: no code points" if s.uniform else ""
         rows.append({"exercise": exercise, "compared": s.compared, "median": f"{100 * s.median:.0f}%", "usual": f"{100 * s.usual:.0f}%",
                      "near": s.near, "weight": _fmt(s.weight), "note": note})
+    for exercise in analysis.own_numbers:
+        rows.append({"exercise": exercise, "compared": 0, "median": "", "usual": "", "near": "", "weight": "",
+                     "note": "each student's own numbers: not compared as code (an answer right for a classmate's numbers is variant evidence)"})
     for exercise, s in analysis.reference_stats.items():
         if not s.compared:
             continue
