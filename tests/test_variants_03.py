@@ -113,12 +113,12 @@ def test_each_students_stripe_is_stable(course, draws):
 
 
 def test_stripes_are_hand_sized_and_built_by_the_two_lines_shown(draws):
-    """4-8 rows, 7-12 columns, at least two columns of ones on each side and two of zeros; describe's two lines of
-    NumPy build exactly the image graded."""
+    """4-8 rows, 8-12 columns (seven columns leave no stripe whose limit stands apart), at least two columns of ones
+    on each side and two of zeros; describe's two lines of NumPy build exactly the image graded."""
     for sid, numbers in list(draws.items()):
         rows, columns, (start, stop) = numbers["rows"], numbers["columns"], numbers["stripe"]
         assert all(type(v) is int for v in (rows, columns, start, stop)), sid
-        assert 4 <= rows <= 8 and 7 <= columns <= 12, sid
+        assert 4 <= rows <= 8 and 8 <= columns <= 12, sid
         assert start >= 2 and stop - start >= 2 and columns - stop >= 2, sid
     for numbers in list(draws.values())[:200]:
         namespace = {"np": np}
@@ -130,7 +130,8 @@ def test_no_stripe_is_degenerate(draws):
     """For every stripe drawn: the lesson's method (half the sum of the squared pair sums, along [1, 1]) gives the
     limit the grader holds; no rate is within 5 % of both the student's limit and the lesson's, the book's or the
     limit of the same stripe one column narrower (which gets its own message), and the narrower limit is not taken
-    for the lesson's either; the limit is not a round rate (0.05) a learner trying rates would sit on exactly."""
+    for the lesson's either; the limit is not a round rate (0.05) a learner trying rates would sit on exactly, and
+    no rate the notebook names (the experiment's, the notes', the book's, the check's) passes for it."""
     for sid, numbers in draws.items():
         limit, narrower = _limit(numbers), _narrower(numbers)
         X = cnn.stripe_image(numbers)
@@ -138,6 +139,7 @@ def test_no_stripe_is_degenerate(draws):
         assert limit == pytest.approx(detect.stable_limit(X, (1, 2)), rel=1e-15), sid
         assert _apart(limit, LESSON) and _apart(limit, BOOK) and _apart(limit, narrower) and _apart(narrower, LESSON), sid
         assert float(f"{limit:.2g}") != pytest.approx(limit, rel=1e-9), sid
+        assert all(abs(rate / limit - 1) > 0.05 for rate in (0.005, 0.01, 0.02, 0.03, 0.05)), sid
 
 
 def test_gradient_descent_converges_just_below_each_limit_and_diverges_just_above(draws):
@@ -155,10 +157,10 @@ def test_gradient_descent_converges_just_below_each_limit_and_diverges_just_abov
 def test_students_do_not_share_few_stripes(draws):
     stripes = collections.Counter(repr(n) for n in draws.values())
     limits = collections.Counter(round(1 / _limit(n)) for n in draws.values())
-    assert len(stripes) >= 250 and stripes.most_common(1)[0][1] <= 25, (len(stripes), stripes.most_common(1))
-    assert len(limits) >= 20 and limits.most_common(1)[0][1] <= 0.12 * len(IDS), limits.most_common(3)
+    assert len(stripes) >= 200 and stripes.most_common(1)[0][1] <= 25, (len(stripes), stripes.most_common(1))
+    assert len(limits) >= 15 and limits.most_common(1)[0][1] <= 0.1 * len(IDS), limits.most_common(3)
     assert {n["rows"] for n in draws.values()} == set(range(4, 9))
-    assert {n["columns"] for n in draws.values()} == set(range(7, 13))
+    assert {n["columns"] for n in draws.values()} == set(range(8, 13))
 
 
 def test_describe_and_title_state_the_stripe(draws):
@@ -309,7 +311,8 @@ def test_the_release_asks_for_the_learners_own_stripe_and_holds_no_limit(course,
     assert not re.search(r"(?<![\d.])42(?![\d.])", text)
     printed = scan._printed_by_cells(path)
     assert "the lesson's numbers: X = np.ones((6, 9)); X[:, 2:6] = 0" in printed[mine]  # NAME is empty in the release
-    # no number within 5 % of the lesson's or the book's limit, nor any student's limit exactly, anywhere
+    # no number would pass for the lesson's or the book's limit, nor for any student's, anywhere (a rate the notebook
+    # names, 0.01 of the experiment, is never within 5 % of a student's limit)
     limits = {_limit(n) for n in draws.values()}
     for index, cell in enumerate(cells):
         found = list(scan._code_numbers(cell.source)) if cell.cell_type == "code" else list(scan._text_numbers(cell.source))
@@ -317,8 +320,7 @@ def test_the_release_asks_for_the_learners_own_stripe_and_holds_no_limit(course,
         for value, where in found:
             if isinstance(value, list) or value <= 0:
                 continue
-            assert not any(abs(value / L - 1) <= 0.05 for L in (LESSON, BOOK)), (index, where)
-            assert not any(abs(value / L - 1) <= 1e-6 for L in limits), (index, where)
+            assert not any(abs(value / L - 1) <= 0.05 for L in (LESSON, BOOK, *limits)), (index, where)
 
 
 def test_the_solution_keeps_the_lessons_limit(course):
