@@ -174,7 +174,8 @@ def _answers(course, rostered: bool = False) -> dict[float, str]:
     """Every number worked out on paper (and the values its misconceptions give), and the answer-revealing constants.
 
     ``rostered``: instead, each rostered student's own answers and misconceptions' values (tests/roster.txt: the
-    kit is built with it), by exercise id."""
+    kit is built with it), by exercise id: of every exercise with numbers of its own, on paper or not (each
+    student's max_stable_lr, the limit of their own stripe, too)."""
     from autograder.exercises import cnn_layers
 
     out: dict[float, str] = {}
@@ -191,13 +192,15 @@ def _answers(course, rostered: bool = False) -> dict[float, str]:
             into[float(value)] = where  # small whole numbers (8, 0, 5) are everywhere: their sequences are looked for below
 
     for ex in registry().values():
-        if ex.kind == "value" and ex.on_paper and ex.assignment in {a.id for a in course.assignments}:
-            if rostered:
-                for student, numbers, answers, wrong in _rostered(course, ex):
-                    add(answers, f"{ex.id}.{student}", by_exercise.setdefault(ex.id, {}))
-                    for mid, alternatives in wrong.items():
-                        add(alternatives, f"{ex.id} [{mid}] of {student}", by_exercise.setdefault(ex.id, {}))
-                continue
+        if ex.kind != "value" or ex.assignment not in {a.id for a in course.assignments}:
+            continue
+        if rostered:  # every exercise with numbers of its own, on paper or not (max_stable_lr: each student's limit)
+            for student, numbers, answers, wrong in _rostered(course, ex):
+                add(answers, f"{ex.id}.{student}", by_exercise.setdefault(ex.id, {}))
+                for mid, alternatives in wrong.items():
+                    add(alternatives, f"{ex.id} [{mid}] of {student}", by_exercise.setdefault(ex.id, {}))
+            continue
+        if ex.on_paper:
             for name, value in ex.values.items():
                 add(value, f"{ex.id}.{name}")
             for m in ex.misconceptions:
@@ -309,6 +312,7 @@ def test_no_installed_file_holds_an_answer_or_the_secret_seed(kit, course):
     assert len(answers) >= 8, answers
     rostered = _answers(course, rostered=True)
     assert any(rostered.values()), rostered  # small whole numbers aside (their sequences are looked for below)
+    assert len(rostered["max_stable_lr"]) >= 3, rostered["max_stable_lr"]  # each student's limit: a float, never small
     everyone = {k: v for found in rostered.values() for k, v in found.items()}
     sequences = _sequences(course)
     assert any("by_hand_full.kit-roster" in where for where in sequences.values()), sequences

@@ -209,6 +209,50 @@ def test_a_rostered_student_gets_the_instructors_verdicts_in_the_kit(kit, course
             assert _inline_verdict(inline[str(path)], exercise_id) == (status, named), (path.name, exercise_id, inline[str(path)][-2000:])
 
 
+def test_max_stable_lr_of_a_rostered_student_is_judged_in_the_kit_as_by_the_instructor(kit, course, roster, tmp_path):
+    """max_stable_lr's judge holds the student's limit (a sealed window per set of numbers, in the kit): `autograder
+    check` gives two rostered students the verdict, points and feedback of check_notebook(student=id) on their own
+    limit and within 5 % of it, the lesson's limit [lesson-numbers], the limit of their stripe one column narrower (its
+    message), another student's limit, values on both sides, and a value that is no number."""
+    ex = get("max_stable_lr")
+    aid = ex.assignment
+    if aid not in {a.id for a in course.assignments} or not course.assignment(aid).variants:
+        pytest.skip(f"the kit is built without {aid}, or with its variants off")
+    _setup(course, tmp_path / aid, aid)
+    students = [roster[0], roster[2]]
+    limits = {s: ex.numbers.answers(draw_for(ex, s, course.variant_seed))["max_stable_lr"] for s in roster}
+    assert limits[students[0]] != limits[students[1]]
+    notebooks = []
+    for student in students:
+        numbers = draw_for(ex, student, course.variant_seed)
+        narrower = ex.numbers.answers({**numbers, "columns": numbers["columns"] - 1})["max_stable_lr"]
+        other = next(limits[s] for s in roster if abs(limits[s] / limits[student] - 1) > 0.12)
+        values = {"own": limits[student], "within": limits[student] * 1.04, "lesson": ex.numbers.answers(ex.numbers.lesson)["max_stable_lr"],
+                  "narrower": narrower, "other": other, "half": limits[student] / 2, "twice": 2 * limits[student], "text": "1/42"}
+        for label, value in values.items():
+            path = personal_notebook(course, aid, student, tmp_path / aid / f"{student}-{label}.ipynb",
+                                     replacements={ex.id: f"max_stable_lr = {value!r}"})
+            notebooks.append((student, label, path))
+    checked = _kit_check(kit, [path for _, _, path in notebooks], tmp_path)
+    seen = set()
+    for student, label, path in notebooks:
+        mine = {e.id: e for e in check_notebook(path, course=course, student=student).exercises}[ex.id]
+        theirs = checked[(str(path.resolve()), ex.id)]
+        assert theirs == (mine.status, round(mine.score, 6), mine.misconception, mine.feedback), (student, label, theirs, mine)
+        seen.add((label, mine.status, mine.misconception))
+        if label == "narrower":
+            assert "one column narrower" in mine.feedback and "book" not in mine.feedback
+    assert {(label, status) for label, status, _ in seen} == {
+        ("own", "passed"), ("within", "passed"), *((label, "failed") for label in ("lesson", "narrower", "other", "half", "twice", "text"))}
+    assert ("lesson", "failed", "lesson-numbers") in seen
+    # one sealed judge per distinct set of numbers, as for the answers (the lesson's among them)
+    with zipfile.ZipFile(kit["wheel"]) as archive:
+        data = json.loads(gzip.decompress(archive.read(f"autograder/exercises/compiled/{aid}.json.gz")))
+    record = next(e for e in data["exercises"] if e["id"] == ex.id)
+    assert set(record["numbers"]["cases"]) == set(record["answers"]) - {"*"}
+    assert all([c["judge"]["kind"] for c in cases] == ["max-lr"] for cases in record["numbers"]["cases"].values())
+
+
 def test_my_numbers_in_the_kit_prints_each_students_own(kit, course, roster, tmp_path):
     """Rostered or not, a learner's numbers are public: the kit draws them as the instructor's install does."""
     exercises = [ex for found in _with_numbers(course).values() for ex in found]

@@ -250,11 +250,13 @@ def _salt(form: dict) -> bytes:
 
 
 def _max_lr_judge(form: dict) -> Callable:
-    """max_stable_lr within 5 % of the notes' limit, both limits sealed; its messages never say which side."""
+    """max_stable_lr within 5 % of the limit (the notes' stripe's, or a rostered student's own), it and the limit of the
+    stripe one column narrower sealed; its messages never say which side."""
     from ..engine import render
     from .sealed import window_accepts
 
     shape, rounds, salt = form.get("shape"), int(form["rounds"]), _salt(form)
+    stripe, book_message = form["stripe"], form["book_message"]  # the image asked about (the notes', or a student's own)
 
     def judge(got, max_stable_lr=None, **_values) -> str | None:
         if isinstance(got, dict):  # a value exercise: the learner's values by name
@@ -265,15 +267,14 @@ def _max_lr_judge(form: dict) -> Callable:
             value = max_stable_lr
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
             return (f"max_stable_lr should be a number, the largest learning rate for which gradient descent converges "
-                    f"on the notes' 6x9 stripe; it is {render.value(value, 60)}.")
+                    f"on {stripe}; it is {render.value(value, 60)}.")
         value = float(value)
         if not math.isfinite(value) or value <= 0:
             return f"max_stable_lr is {value:g}; a learning rate is a positive number."
         if window_accepts(form["limit"], value, salt, "limit", rounds):
             return None
         if window_accepts(form["book"], value, salt, "book", rounds):
-            return ("max_stable_lr is the limit of the book's 6x8 stripe. The notes' stripe is one column wider, and that "
-                    "column changes the curvature: redo it for the 6x9 image.")
+            return book_message
         return form["message"].replace("{value}", f"{value:.4g}")
 
     return judge
@@ -434,11 +435,13 @@ def _detector(mid: str, form: dict, salt: bytes, rounds: int) -> Callable:
 
 # --------------------------------------------------------------------------- each student's own numbers
 
-def _numbers(data: dict, salt: bytes, rounds: int) -> Numbers | None:
+def _numbers(data: dict, salt: bytes, rounds: int, visible: tuple = ()) -> Numbers | None:
     """The exercise's :class:`~autograder.engine.spec.Numbers` as the kit holds them: ``draw``, ``describe``
     and ``title`` copied as code, the lesson's numbers, and answers and misconceptions' values looked up,
     sealed, under the key of the numbers asked about; None for numbers whose answers the kit does not hold
-    (a learner not on the roster it was built with)."""
+    (a learner not on the roster it was built with).  ``cases`` too when the exercise's checks depend on the
+    numbers (max_stable_lr's sealed judge), looked up the same way (``visible``, the exercise's own checks, for
+    numbers the kit holds nothing of)."""
     form = data.get("numbers")
     if form is None:
         return None
@@ -458,10 +461,18 @@ def _numbers(data: dict, salt: bytes, rounds: int) -> Numbers | None:
             return [sealed(key, values) for values in alternatives.get(key, ())]
         return wrong
 
+    by_key_cases = form.get("cases")
+
+    def cases(numbers: dict) -> tuple:
+        """The checks for these numbers (a judge holding their answer, sealed); the exercise's own for numbers
+        the kit holds no answers of (answers() says so first)."""
+        key = numbers_key(numbers, salt, rounds)
+        return tuple(_case(c) for c in by_key_cases[key]) if key in by_key_cases else visible
+
     return Numbers(
         draw=portable(form["draw"]), lesson=decode(form["lesson"]), answers=answers, describe=portable(form["describe"]),
         wrong={m["id"]: wrong_values(m["alternatives"]) for m in data["misconceptions"] if m.get("alternatives") is not None},
-        title=portable(form["title"]) if form.get("title") else None,
+        title=portable(form["title"]) if form.get("title") else None, cases=cases if by_key_cases is not None else None,
     )
 
 
@@ -498,7 +509,7 @@ def _exercise(data: dict, salt: bytes, rounds: int, compiled_seed: int) -> Compi
         observe=observe, signature=data["signature"], on_paper=data["on_paper"], uses=tuple(data["uses"]),
         weights=dict(data["weights"]), forbidden_hint=data["forbidden_hint"],
         settings=decode(data.get("settings", {"$dict": []})), timeout_hint=data.get("timeout_hint", ""),
-        numbers=_numbers(data, ex_salt, rounds), wrong_outputs=wrong_outputs, compiled_seed=compiled_seed,
+        numbers=_numbers(data, ex_salt, rounds, visible), wrong_outputs=wrong_outputs, compiled_seed=compiled_seed,
     )
 
 

@@ -172,6 +172,8 @@ def _numbers(ex: Exercise, out: Compiled, salt: bytes, record: dict, variants: b
         for mid, wrong in spec.wrong.items():
             alternatives.setdefault(mid, {})[key] = [{name: seal(value, ex.tolerance, own + name.encode(), rounds=out.rounds)
                                                       for name, value in values.items()} for values in wrong(numbers)]
+        if spec.cases is not None:  # the checks for these numbers (max_stable_lr: a sealed judge with their limit)
+            form.setdefault("cases", {})[key] = [_case_data(ex, case, out, case.expected) for case in spec.cases(numbers)]
     out.personal[ex.id] = len(record["answers"]) - 2  # neither everyone's ("*") nor the lesson's
     return alternatives
 
@@ -224,14 +226,19 @@ def _detector_form(ex: Exercise, m, out: Compiled, salt: bytes) -> dict | None:
         return None
 
 
+def _case_data(ex: Exercise, case: Case, out: Compiled, expected: Any) -> dict:
+    """A case as the kit holds it (its judge in the kit's form), without detections."""
+    judge, then = _judge(ex, case, out) if case.judge is not None else (None, case.then)
+    return {"args": encode(case.args), "kwargs": encode(case.kwargs), "expected": encode(expected), "label": case.label,
+            "files": encode(list(case.files)), "judge": judge, "detect": {},
+            "function": case.function, "timed": case.timed, "cap": case.cap, "then": encode(then)}
+
+
 def _case(ex: Exercise, check, detectors: dict, out: Compiled) -> dict:
     case = check.case
     function_value = ex.kind == "function" and case.judge is None
     expected = check.expected if function_value else case.expected
-    judge, then = _judge(ex, case, out) if case.judge is not None else (None, case.then)
-    data = {"args": encode(case.args), "kwargs": encode(case.kwargs), "expected": encode(expected), "label": case.label,
-            "files": encode(list(case.files)), "judge": judge, "detect": {},
-            "function": case.function, "timed": case.timed, "cap": case.cap, "then": encode(then)}
+    data = _case_data(ex, case, out, expected)
     if function_value:
         for mid, form in detectors.items():
             if form is None or "per_case" not in form:
@@ -268,12 +275,14 @@ def _sealed_judge(kind: str, judge, out: Compiled) -> dict:
     if kind == "max-lr":
         rule = {"kind": "ratio", "within": float(cells["within"])}
         salt = secrets.token_bytes(16)
-        # The judge's own message for a value outside both windows (it names no side of the limit), asked of it.
+        # The judge's own messages: for a value outside both windows (it names no side of the limit), asked of it,
+        # and for the limit of the stripe one column narrower (the book's 6x8 for the notes' 6x9); neither holds a limit.
         message = judge({"max_stable_lr": 7777.0}) if "shape" not in cells else (
             "max_stable_lr = {value} is not the largest stable rate on the notes' 6x9 stripe (within 5 %). Find where "
             "gradient descent stops converging, by experiment or from the curvature of the loss.")
         return {"kind": "max-lr", "shape": list(cells["shape"]) if "shape" in cells else None, "rounds": out.rounds,
                 "salt": salt.hex(), "message": (message or "").replace("7777", "{value}"),
+                "stripe": cells["stripe"], "book_message": cells["book_message"],
                 "limit": seal_window(cells["limit"], rule, salt, "limit", out.rounds),
                 "book": seal_window(cells["book_limit"], rule, salt, "book", out.rounds)}
     raise ValueError(f"unknown sealed judge {kind!r}")
