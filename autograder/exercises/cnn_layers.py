@@ -848,7 +848,7 @@ learn_kernel = Exercise(
 # ----------------------------------------------------------------------------
 # max_stable_lr: each student's own stripe
 
-#: Each student's stripe: rows, columns, and at least this many columns of ones on each side and of zeros between.
+#: Each student's stripe: its rows and its columns (with two or more columns of ones on each side, two or more of zeros).
 STRIPE_ROWS = (4, 8)
 STRIPE_COLUMNS = (8, 12)
 #: Limits closer than this ratio are not told apart: more than 2 x 5 % apart, so no rate is within 5 % of both.
@@ -878,7 +878,7 @@ def _apart(a: float, b: float) -> bool:
     return max(a, b) / min(a, b) > SEPARATION
 
 
-def _round_rate(rate: float) -> bool:
+def _tried_rate(rate: float) -> bool:
     """A rate of one or two significant digits (0.05, 0.04): one a learner tries by experiment; or one that a rate
     the notebook names would pass for."""
     return abs(float(f"{rate:.2g}") / rate - 1) < 1e-9 or any(abs(named / rate - 1) <= 0.06 for named in NAMED_RATES)
@@ -897,7 +897,7 @@ def _avoided_stripes() -> tuple:
                     numbers = {"rows": rows, "columns": columns, "stripe": [start, stop]}
                     limit, narrower = _stripe_limit(numbers), _stripe_limit(_narrower(numbers))
                     if not (_apart(limit, MAX_STABLE_LR) and _apart(limit, BOOK_STABLE_LR) and _apart(limit, narrower)
-                            and _apart(narrower, MAX_STABLE_LR)) or _round_rate(limit):
+                            and _apart(narrower, MAX_STABLE_LR)) or _tried_rate(limit):
                         out.append((rows, columns, start, stop))
     return tuple(out)
 
