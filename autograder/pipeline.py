@@ -64,7 +64,7 @@ def not_on_roster_note(student: str) -> str:
 
 def mismatch_note(declared: str, student: str) -> str:
     return (f"\nYour own numbers: this notebook names the student {declared!r} in its NAME cell, but it was handed in as "
-            f"{student!r}, so its on-paper answers were graded on {student!r}'s numbers.")
+            f"{student!r}, so the answers asked for a student's own numbers were graded on {student!r}'s numbers.")
 
 
 def for_student(prepared: dict[str, Prepared], program: Program | None, whose: "Whose | None") -> tuple[dict[str, Prepared], dict[str, str]]:
