@@ -498,7 +498,10 @@ def test_the_kits_speed_check_fails_four_loops_with_the_ratio_and_training_is_me
     source = solution_path(course, assignment.id)
     for name in assignment.files:
         (folder / name).write_bytes((source.parent / name).read_bytes())
-    planted_notebook(source, folder / "loops.ipynb", {"conv_forward": LOOP_CONV})
+    # train left unwritten here: trained through four nested loops it would run into its time limit
+    unwritten = "\n\n".join(f"def {name}({args}):\n    raise NotImplementedError()" for name, args in
+                             (("train", "X_train, y_train, epochs, lr, seed"), ("predict", "params, X")))
+    planted_notebook(source, folder / "loops.ipynb", {"conv_forward": LOOP_CONV, "train": unwritten})
     (folder / "solution.ipynb").write_bytes(source.read_bytes())
     done = subprocess.run(["autograder", "check", "--json", "loops.ipynb", "solution.ipynb"], cwd=folder,
                           env={**learner_env(kit), "MPLBACKEND": "Agg"}, capture_output=True, text=True, timeout=300)
