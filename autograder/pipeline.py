@@ -260,5 +260,6 @@ def check_notebook(path: str | Path, *, course: Course | None = None, assignment
                                 whose=Whose.of(course, info.id, student))
     report = Report(str(path), info.id)
     for ex in exercises:
-        report.add(results[ex.id], info.points[ex.id])
+        if ex.id in results:  # ``prepared`` may hold some of the exercises only
+            report.add(results[ex.id], info.points[ex.id])
     return report
