@@ -22,6 +22,7 @@ import time
 from dataclasses import asdict, replace
 
 import numpy as np
+import pytest
 import yaml
 
 from autograder.course import load_course
@@ -194,20 +195,30 @@ def test_course_yml_sets_the_run_and_its_time_limit(course, tmp_path):
 
 # --------------------------------------------------------------------------- the speed check
 
+def _timed_call(session, X, W, b):
+    [outcome] = session.call("conv_forward", [Call((X, W, b), {"padding": 1})], timeout=30,
+                             forbidden=cnn_scratch.conv_forward.forbidden, timed=True)
+    assert outcome.raised is None, outcome.raised
+    return outcome
+
+
+def _spin(seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
 def test_the_speed_check_passes_the_solution_and_fails_four_loops(course, prepared, tmp_path):
     X, W, b = cnn_scratch.SPEED_X, cnn_scratch.SPEED_W, cnn_scratch.SPEED_B
-    # The solution, as the grader times it: the fastest of three calls in its sandbox.
+    # The solution, as the grader times it: one call, by the processor time of its sandboxed process.
     program = load_program(solution_path(course, ASSIGNMENT))
     limits = Limits.from_settings(course.grading)
     with Session(program, limits, course.data_files(ASSIGNMENT), seal_for(cnn_scratch.conv_forward)) as session:
-        fastest = float("inf")
-        for _ in range(3):
-            started = time.perf_counter()
-            [outcome] = session.call("conv_forward", [Call((X, W, b), {"padding": 1})], timeout=30, forbidden=cnn_scratch.conv_forward.forbidden)
-            fastest = min(fastest, time.perf_counter() - started)
-        assert outcome.raised is None
-    own, loops, ratio = speed_ratio(X, W, b, 1, fastest)
-    print(f"06 conv_forward speed: the solution {own * 1000:.0f} ms (call {fastest * 1000:.0f} ms), loops {loops * 1000:.0f} ms: {ratio:.0f}x")
+        outcome = _timed_call(session, X, W, b)
+    assert outcome.processor and 0 < outcome.seconds < 1, outcome
+    own, loops, ratio = speed_ratio(X, W, b, 1, outcome.seconds, processor=True)
+    print(f"06 conv_forward speed: the solution {own * 1000:.0f} ms of processor time (call {outcome.seconds * 1000:.0f} ms), "
+          f"loops {loops * 1000:.0f} ms: {ratio:.0f}x")
     assert ratio >= cnn_scratch.SPEED_FACTOR
     # Four nested loops: right values, too slow, and the message says by how much.
     notebook = planted_notebook(solution_path(course, ASSIGNMENT), tmp_path / "loops.ipynb", {"conv_forward": LOOP_CONV})
@@ -221,4 +232,115 @@ def test_the_speed_check_passes_the_solution_and_fails_four_loops(course, prepar
     shown = shortened(text(entry))
     assert len(shown) <= NOTEBOOK_CHARS + 20 and shown.endswith(SHORTENED_NOTE) and "times as fast" in shown
     assert len(entry.feedback) > len(shown)
+
+
+def test_the_speed_check_gives_the_solution_the_same_verdict_on_a_busy_machine(course):
+    """The grader's other threads hold the GIL and every core is busy: the wall-clock time of the call
+    grows several times over, its processor time does not, and the verdict stays."""
+    import multiprocessing
+    import threading
+
+    X, W, b = cnn_scratch.SPEED_X, cnn_scratch.SPEED_W, cnn_scratch.SPEED_B
+    judge = cnn_scratch.conv_forward.visible[-1].judge
+    program = load_program(solution_path(course, ASSIGNMENT))
+    limits = Limits.from_settings(course.grading)
+    with Session(program, limits, course.data_files(ASSIGNMENT), seal_for(cnn_scratch.conv_forward)) as session:
+        quiet = _timed_call(session, X, W, b)
+        busy = [multiprocessing.get_context("fork").Process(target=_spin, args=(20,)) for _ in range(3)]
+        threads = [threading.Thread(target=_spin, args=(20,), daemon=True) for _ in range(2)]
+        for worker in busy + threads:
+            worker.start()
+        try:
+            time.sleep(0.2)
+            started = time.perf_counter()
+            loaded = _timed_call(session, X, W, b)
+            wall = time.perf_counter() - started
+        finally:
+            for process in busy:
+                process.kill()
+                process.join()
+    assert quiet.processor and loaded.processor
+    print(f"06 conv_forward on a busy machine: {loaded.seconds * 1000:.0f} ms of processor time (quiet: "
+          f"{quiet.seconds * 1000:.0f} ms), {wall * 1000:.0f} ms of wall-clock time")
+    assert judge(loaded.value, seconds=loaded.seconds, processor=True) is None
+    assert loaded.seconds < 3 * quiet.seconds + 0.05
+
+
+#: Attacks on the processor clock: the loops' work done where the learner's process's clock does not
+#: count it. Each must be timed by the wall clock instead, and fail.
+OFFLOADED = {
+    "a forked process": '''
+import os as _os
+
+def _shape(X, W, stride, padding):
+    X, W = np.asarray(X), np.asarray(W)
+    return (len(X), len(W), (X.shape[2] + 2 * padding - W.shape[2]) // stride + 1, (X.shape[3] + 2 * padding - W.shape[3]) // stride + 1)
+
+def conv_forward(X, W, b, stride=1, padding=0):
+    r, w = _os.pipe()
+    pid = _os.fork()
+    if pid == 0:
+        _os.close(r)
+        data = _loops(X, W, b, stride, padding).tobytes()
+        with _os.fdopen(w, "wb") as f:
+            f.write(data)
+        _os._exit(0)
+    _os.close(w)
+    with _os.fdopen(r, "rb") as f:
+        data = f.read()
+    _os.waitpid(pid, 0)
+    return np.frombuffer(data).reshape(_shape(X, W, stride, padding))
+''',
+    "an orphan that has ended": '''
+import os as _os
+
+def _shape(X, W, stride, padding):
+    X, W = np.asarray(X), np.asarray(W)
+    return (len(X), len(W), (X.shape[2] + 2 * padding - W.shape[2]) // stride + 1, (X.shape[3] + 2 * padding - W.shape[3]) // stride + 1)
+
+def conv_forward(X, W, b, stride=1, padding=0):
+    r, w = _os.pipe()
+    pid = _os.fork()
+    if pid == 0:
+        if _os.fork() == 0:
+            _os.close(r)
+            data = _loops(X, W, b, stride, padding).tobytes()
+            with _os.fdopen(w, "wb") as f:
+                f.write(data)
+        _os._exit(0)
+    _os.close(w)
+    _os.waitpid(pid, 0)
+    with _os.fdopen(r, "rb") as f:
+        data = f.read()
+    return np.frombuffer(data).reshape(_shape(X, W, stride, padding))
+''',
+    "a thread": '''
+import threading as _threading
+
+def conv_forward(X, W, b, stride=1, padding=0):
+    box = []
+    worker = _threading.Thread(target=lambda: box.append(_loops(X, W, b, stride, padding)))
+    worker.start()
+    worker.join()
+    return box[0]
+''',
+}
+
+
+@pytest.mark.parametrize("attack", sorted(OFFLOADED))
+def test_the_speed_check_counts_work_done_elsewhere(attack, course, prepared, tmp_path):
+    """Four nested loops run by another process (or a thread) of the learner's: the right values, and
+    the speed check still fails, with the ratio in the message."""
+    source = LOOP_CONV.replace("def conv_forward(", "def _loops(") + OFFLOADED[attack]
+    notebook = planted_notebook(solution_path(course, ASSIGNMENT), tmp_path / "offloaded.ipynb", {"conv_forward": source})
+    forward = prepared(ASSIGNMENT)["conv_forward"]
+    speed = replace(forward, checks=[c for c in forward.checks if c.case.timed])
+    started = time.perf_counter()
+    report = check_notebook(notebook, course=course, assignment=ASSIGNMENT, prepared={"conv_forward": speed})
+    entry = {e.id: e for e in report.exercises}["conv_forward"]
+    found = re.search(r"yours is ([\d.]+) times as fast as four nested loops", entry.feedback)
+    assert entry.status == "failed" and found and float(found.group(1)) < cnn_scratch.SPEED_FACTOR, entry.feedback
+    # a thread's work is on the process's own clock; another process's is not, and the wall clock times it
+    assert ("of processor time" in entry.feedback) == (attack == "a thread"), entry.feedback
+    print(f"06 conv_forward's loops in {attack}: {found.group(1)}x, graded in {time.perf_counter() - started:.1f} s")
 

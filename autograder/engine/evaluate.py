@@ -406,29 +406,36 @@ def _signature_of(ex: Exercise, name: str) -> str:
     return f"{name}(...)"
 
 
-#: How many times a timed check's call is made; the judge gets the fastest.
+#: How many times a timed check's call is made where the caller times it by the wall clock; the judge
+#: gets the fastest.
 TIMED_REPEATS = 3
 
 
 def _run_calls(prepared: Prepared, caller: Caller, timeout: float) -> list[Outcome]:
     """Every check's call, in order, within ``timeout`` for them all.
 
-    Consecutive checks of one function go to the learner's process together; a
-    timed check (a speed check) goes alone, :data:`TIMED_REPEATS` times, and its
-    time is the fastest of them measured here, by the grader's clock, whatever the
-    learner's process reports (the time of passing the data both ways included).  A call that does
-    not finish (a timeout, a crash) ends the run: later checks get no answer.
+    Consecutive checks of one function go to the learner's process together; a timed check (a speed
+    check) goes alone.  A caller that can time it by the processor time of the learner's process
+    (the sandbox: ``times_processor``, see :meth:`autograder.sandbox.session.Session.call`) makes it
+    once, and the judge gets that time, which the machine's other work does not change.  Otherwise
+    (or when that reading cannot be trusted) the call's time is measured here, by the grader's clock,
+    whatever the learner's process reports (the time of passing the data both ways included): in the
+    sandbox from the one call (a second call could be answered from a memo of the first), elsewhere
+    (a learner's own kernel) the fastest of :data:`TIMED_REPEATS`.  A call that does not finish
+    (a timeout, a crash) ends the run: later checks get no answer.
     """
     ex = prepared.exercise
     checks = prepared.checks
     outputs = tuple(f.name for f in ex.output_files)
+    processor = bool(getattr(caller, "times_processor", False))
     deadline = time.monotonic() + timeout
     outcomes: list[Outcome] = []
     start = 0
     while start < len(checks):
         name = checks[start].case.function or ex.function_name
+        timed = checks[start].case.timed
         end = start + 1
-        if not checks[start].case.timed:
+        if not timed:
             while end < len(checks) and (checks[end].case.function or ex.function_name) == name and not checks[end].case.timed:
                 end += 1
         calls = [Call(c.case.args, c.case.kwargs, c.case.files, outputs) for c in checks[start:end]]
@@ -437,10 +444,13 @@ def _run_calls(prepared: Prepared, caller: Caller, timeout: float) -> list[Outco
             outcomes.append(Outcome(timed_out=True))
             break
         started = time.perf_counter()
-        got = caller.call(name, calls, timeout=left, forbidden=ex.forbidden)
-        if checks[start].case.timed and got and not got[0].timed_out and not got[0].crashed:
+        if timed and processor:
+            got = caller.call(name, calls, timeout=left, forbidden=ex.forbidden, timed=True)
+        else:
+            got = caller.call(name, calls, timeout=left, forbidden=ex.forbidden)
+        if timed and got and not got[0].timed_out and not got[0].crashed and not got[0].processor:
             fastest = time.perf_counter() - started
-            for _ in range(TIMED_REPEATS - 1):  # the fastest of a few calls: the machine's other work counts less
+            for _ in range(0 if processor else TIMED_REPEATS - 1):  # the machine's other work counts less
                 left = deadline - time.monotonic()
                 started = time.perf_counter()
                 again = caller.call(name, calls, timeout=left, forbidden=ex.forbidden) if left > 0 else []
@@ -721,7 +731,7 @@ def _judge(prepared: Prepared, index: int, check: Check, outcome: Outcome, call_
     got = ex.observe(case, outcome) if ex.observe is not None else outcome.value
     if case.judge is not None:
         if case.timed:  # a speed check: the judge also gets the call's time, measured by the grader (see _run_calls)
-            extra = {**extra, "seconds": outcome.seconds}
+            extra = {**extra, "seconds": outcome.seconds, "processor": outcome.processor}
         if case.then:  # a follow-up call's result (see _then)
             extra = {**extra, "then": outcome.then}
         problem = case.judge(got, **extra) if extra else case.judge(got)

@@ -98,6 +98,9 @@ class Outcome:
     timed_out: bool = False
     crashed: str = ""
     seconds: float = 0.0
+    #: ``seconds`` are the processor time of the learner's process, read by the grader from the kernel
+    #: (a timed call in the sandbox), not a wall-clock time
+    processor: bool = False
     #: the result of the check's ``then`` call (see :attr:`autograder.engine.spec.Case.then`)
     then: Any = None
 

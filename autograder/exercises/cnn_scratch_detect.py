@@ -283,23 +283,26 @@ def conv_numeric_judge(dout, X, W, b, stride, padding):
 
 # ---------------------------------------------------------------------------- conv_forward's speed
 
-def speed_ratio(X, W, b, padding: int, seconds: float, sample: int = 8) -> tuple[float, float, float]:
+def speed_ratio(X, W, b, padding: int, seconds: float, sample: int = 8, processor: bool = False) -> tuple[float, float, float]:
     """How many times faster than four nested loops a conv_forward call on (X, W, b) was.
 
-    ``seconds`` is the call as the grader's clock measured it (the fastest of a few; see
-    :func:`autograder.engine.evaluate._run_calls`), which includes passing the batch to the learner's
-    process and the result back.  That part is not the learner's: it is estimated as the time this
-    process takes to encode and decode the same arguments (twice: they come back too) and result (the
-    two processes share that work), and taken off, keeping at least a quarter of the measured time.
-    The loop version (:func:`~autograder.references.scratch.conv_forward_loops`) is timed in this
-    process (at most a minute before: see :func:`_loops_seconds`), on ``sample`` of the batch's images and scaled to all of them: its four loops take a time
+    ``seconds`` is the call's time as the grader measured it (see
+    :func:`autograder.engine.evaluate._run_calls`): with ``processor``, the processor time of the
+    learner's process, read from the kernel, which includes its decoding the batch and encoding the
+    result (and the batch again, as it was after the call); otherwise a wall-clock time, which also
+    includes this process's side of passing the data.  The passing is not the learner's: it is
+    estimated as this thread's processor time to encode and decode the same arguments and result (the
+    child's share once, a wall-clock time twice), and taken off, keeping at least a quarter of the
+    measured time.  The loop version (:func:`~autograder.references.scratch.conv_forward_loops`) is
+    timed by this thread's processor time (at most a minute before: see :func:`_loops_seconds`), on
+    ``sample`` of the batch's images and scaled to all of them: its four loops take a time
     proportional to the number of images.  Returns (the learner's own seconds, the loops' seconds, ratio).
     """
-    started = time.perf_counter()
-    roundtrip(((X, W, b), {"padding": padding}))
-    roundtrip(((X, W, b), {"padding": padding}))
+    started = time.thread_time()
+    for _ in range(1 if processor else 2):
+        roundtrip(((X, W, b), {"padding": padding}))
     roundtrip(np.zeros((len(X), len(W), X.shape[2] + 2 * padding - W.shape[2] + 1, X.shape[3] + 2 * padding - W.shape[3] + 1)))
-    passing = time.perf_counter() - started
+    passing = time.thread_time() - started
     own = max(seconds - passing, seconds / 4)
     return own, (loops := _loops_seconds(X, W, b, padding, sample)), loops / own
 
@@ -318,9 +321,9 @@ def _loops_seconds(X, W, b, padding: int, sample: int) -> float:
     cached = _LOOPS.get(key)
     if cached is not None and now - cached[1] < LOOPS_FRESH:
         return cached[0]
-    started = time.perf_counter()
+    started = time.thread_time()
     nn.conv_forward_loops(X[:sample], W, b, 1, padding)
-    loops = (time.perf_counter() - started) * len(X) / sample
+    loops = (time.thread_time() - started) * len(X) / sample
     _LOOPS[key] = (loops, now)
     return loops
 
@@ -330,16 +333,16 @@ def speed_judge(X, W, b, padding: int, factor: float = 10.0):
     nested loops on the same batch (:func:`speed_ratio`); the message gives the ratio."""
     expected = nn.conv_forward(X, W, b, 1, padding)
 
-    def judge(got, seconds=None, **_values) -> str | None:
+    def judge(got, seconds=None, processor=False, **_values) -> str | None:
         mismatch = compare(expected, got, returns="ndarray")
         if mismatch is not None:
             return f"the values are not right here either ({mismatch.detail.splitlines()[0]}), so the speed was not compared; fix the values first."
         if not seconds or seconds <= 0:
             return None  # nothing to compare with (a grader that does not time calls)
-        own, loops, ratio = speed_ratio(X, W, b, padding, seconds)
+        own, loops, ratio = speed_ratio(X, W, b, padding, seconds, processor=processor)
         if ratio >= factor:
             return None
-        return slow_message(ratio, factor, own, seconds, loops)
+        return slow_message(ratio, factor, own, seconds, loops, processor)
 
     return judge
 
@@ -367,9 +370,10 @@ def window_loops_seconds(x_shape, w_shape, padding: int, sample: int = 8) -> flo
     return (time.perf_counter() - started) * images / sample
 
 
-def slow_message(ratio: float, factor: float, own: float, seconds: float, loops: float) -> str:
+def slow_message(ratio: float, factor: float, own: float, seconds: float, loops: float, processor: bool = False) -> str:
+    of = " of processor time" if processor else ""
     return (f"yours is {ratio:.1f} times as fast as four nested loops over (image, filter, row, column), and at least "
-            f"{factor:g} times is asked: conv_forward took {own * 1000:.0f} ms on this batch (besides "
+            f"{factor:g} times is asked: conv_forward took {own * 1000:.0f} ms{of} on this batch (besides "
             f"{(seconds - own) * 1000:.0f} ms of passing the arrays to it and back), the loops {loops * 1000:.0f} ms. "
             "Build im2col's matrix once for the whole batch and multiply it by the filters in one matrix product, "
             "with no Python loop over images, filters or positions.")

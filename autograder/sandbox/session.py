@@ -39,7 +39,7 @@ from ..engine import codec
 from ..engine.evaluate import ERROR, MISSING, NOT_IMPLEMENTED, TIMEOUT
 from ..engine.outcome import Call, NameInfo, Outcome, Raised, WorkPath
 from ..notebook.load import Bounds, Program, ProgramCell, imported_modules
-from . import child, confine, identity, servers
+from . import child, confine, cpuclock, identity, servers
 
 MAX_MESSAGE = child.MAX_MESSAGE
 MAX_OUTPUT_FILE = 32 * 1024 * 1024
@@ -608,10 +608,33 @@ class Session:
                                           "not run (see the notes on your notebook)")
         return NameInfo(MISSING)
 
-    def call(self, name: str, calls: Sequence[Call], *, timeout: float, forbidden: tuple[str, ...]) -> list[Outcome]:
+    #: a timed call here is timed by the learner's processor time (see :meth:`call`)
+    times_processor = True
+
+    def call(self, name: str, calls: Sequence[Call], *, timeout: float, forbidden: tuple[str, ...],
+             timed: bool = False) -> list[Outcome]:
+        """Run the calls in the learner's process; stop early after a timeout or a crash.
+
+        With ``timed``, the first outcome's ``seconds`` are the processor time the learner's process
+        spent from the request to the replies, read from the kernel (:mod:`.cpuclock`), with
+        ``processor`` set; when that reading cannot stand for all of the learner's work (another
+        process of the learner, or no PID namespace of its own), ``seconds`` is 0 and the caller
+        times the call by the wall clock.
+        """
         self._ensure_running()
         if self._process is None:
             return [Outcome(timed_out=True)]
+        if not timed:
+            return self._call(name, calls, timeout, forbidden)
+        learner = cpuclock.learner_process(self._process.pid)
+        before = cpuclock.read(learner)
+        outcomes = self._call(name, calls, timeout, forbidden)
+        spent = cpuclock.between(before, cpuclock.read(learner))
+        if outcomes:
+            outcomes[0].seconds, outcomes[0].processor = (spent, True) if spent is not None else (0.0, False)
+        return outcomes
+
+    def _call(self, name: str, calls: Sequence[Call], timeout: float, forbidden: tuple[str, ...]) -> list[Outcome]:
         encoded, limits = [], []
         for call in calls:
             entry = {"args": codec.to_plain(tuple(call.args)), "kwargs": codec.to_plain(dict(call.kwargs))}
