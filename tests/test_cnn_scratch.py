@@ -327,6 +327,47 @@ def conv_forward(X, W, b, stride=1, padding=0):
 }
 
 
+#: Attacks on "the fastest call counts": the loops' work done once, and later calls answered from a memo.
+MEMOS = {
+    "a memo of the batch": '''
+_memo = {}
+
+def conv_forward(X, W, b, stride=1, padding=0):
+    key = (np.asarray(X).tobytes(), np.asarray(W).tobytes(), np.asarray(b).tobytes(), stride, padding)
+    if key not in _memo:
+        _memo[key] = _loops(X, W, b, stride, padding)
+    return _memo[key].copy()
+''',
+    "a memo of the filters": '''
+_memo = {}
+
+def conv_forward(X, W, b, stride=1, padding=0):
+    key = (np.asarray(X).shape, np.asarray(W).tobytes(), stride, padding)
+    if key not in _memo:
+        _memo[key] = _loops(X, W, b, stride, padding)
+    return _memo[key].copy()
+''',
+}
+
+
+@pytest.mark.parametrize("attack", sorted(MEMOS))
+def test_the_speed_check_is_not_answered_from_a_memo(attack, course, prepared, tmp_path):
+    """The speed check's calls after the first take the batch in other orders: a memo of the first call
+    either misses (and the loops are timed) or answers wrongly (and is told so)."""
+    source = LOOP_CONV.replace("def conv_forward(", "def _loops(") + MEMOS[attack]
+    notebook = planted_notebook(solution_path(course, ASSIGNMENT), tmp_path / "memo.ipynb", {"conv_forward": source})
+    forward = prepared(ASSIGNMENT)["conv_forward"]
+    speed = replace(forward, checks=[c for c in forward.checks if c.case.timed])
+    report = check_notebook(notebook, course=course, assignment=ASSIGNMENT, prepared={"conv_forward": speed})
+    entry = {e.id: e for e in report.exercises}["conv_forward"]
+    assert entry.status == "failed", entry.feedback
+    if attack == "a memo of the batch":
+        found = re.search(r"yours is ([\d.]+) times as fast as four nested loops", entry.feedback)
+        assert found and float(found.group(1)) < cnn_scratch.SPEED_FACTOR, entry.feedback
+    else:
+        assert "wrong on the same images in another order" in entry.feedback, entry.feedback
+
+
 @pytest.mark.parametrize("attack", sorted(OFFLOADED))
 def test_the_speed_check_counts_work_done_elsewhere(attack, course, prepared, tmp_path):
     """Four nested loops run by another process (or a thread) of the learner's: the right values, and

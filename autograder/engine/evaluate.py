@@ -406,8 +406,8 @@ def _signature_of(ex: Exercise, name: str) -> str:
     return f"{name}(...)"
 
 
-#: How many times a timed check's call is made where the caller times it by the wall clock; the judge
-#: gets the fastest.
+#: How many times a timed check's call is made (the first call and its ``again`` calls, or the same call
+#: repeated); the judge gets the fastest.
 TIMED_REPEATS = 3
 
 
@@ -415,14 +415,14 @@ def _run_calls(prepared: Prepared, caller: Caller, timeout: float) -> list[Outco
     """Every check's call, in order, within ``timeout`` for them all.
 
     Consecutive checks of one function go to the learner's process together; a timed check (a speed
-    check) goes alone.  A caller that can time it by the processor time of the learner's process
-    (the sandbox: ``times_processor``, see :meth:`autograder.sandbox.session.Session.call`) makes it
-    once, and the judge gets that time, which the machine's other work does not change.  Otherwise
-    (or when that reading cannot be trusted) the call's time is measured here, by the grader's clock,
-    whatever the learner's process reports (the time of passing the data both ways included): in the
-    sandbox from the one call (a second call could be answered from a memo of the first), elsewhere
-    (a learner's own kernel) the fastest of :data:`TIMED_REPEATS`.  A call that does not finish
-    (a timeout, a crash) ends the run: later checks get no answer.
+    check) goes alone, :data:`TIMED_REPEATS` times (its ``again`` calls after the first, or the same call
+    again), and its judge gets the fastest.  A caller that times a call by the processor time of the
+    learner's process (the sandbox: ``times_processor``, see
+    :meth:`autograder.sandbox.session.Session.call`) gives that time, which the machine's other work
+    barely changes; otherwise (or when that reading cannot be trusted) the call's time is measured
+    here, by the grader's clock, whatever the learner's process reports (the time of passing the data
+    both ways included).  A call that does not finish (a timeout, a crash) ends the run: later checks
+    get no answer.
     """
     ex = prepared.exercise
     checks = prepared.checks
@@ -443,21 +443,20 @@ def _run_calls(prepared: Prepared, caller: Caller, timeout: float) -> list[Outco
         if left <= 0:
             outcomes.append(Outcome(timed_out=True))
             break
-        started = time.perf_counter()
-        if timed and processor:
-            got = caller.call(name, calls, timeout=left, forbidden=ex.forbidden, timed=True)
-        else:
-            got = caller.call(name, calls, timeout=left, forbidden=ex.forbidden)
-        if timed and got and not got[0].timed_out and not got[0].crashed and not got[0].processor:
-            fastest = time.perf_counter() - started
-            for _ in range(0 if processor else TIMED_REPEATS - 1):  # the machine's other work counts less
+        got = _timed_call(caller, name, calls, left, ex.forbidden, processor) if timed else \
+            caller.call(name, calls, timeout=left, forbidden=ex.forbidden)
+        if timed and got and not got[0].timed_out and not got[0].crashed:
+            again = getattr(checks[start].case, "again", ()) or ()
+            for n in range(TIMED_REPEATS - 1):
                 left = deadline - time.monotonic()
-                started = time.perf_counter()
-                again = caller.call(name, calls, timeout=left, forbidden=ex.forbidden) if left > 0 else []
-                if len(again) != 1 or again[0].timed_out or again[0].crashed:
+                more = [Call(*again[n], checks[start].case.files, outputs)] if n < len(again) else calls
+                repeat = _timed_call(caller, name, more, left, ex.forbidden, processor) if left > 0 else []
+                if len(repeat) != 1 or repeat[0].timed_out or repeat[0].crashed or repeat[0].raised is not None:
                     break
-                fastest = min(fastest, time.perf_counter() - started)
-            got[0].seconds = fastest
+                got[0].seconds = min(got[0].seconds, repeat[0].seconds)
+                got[0].processor = got[0].processor and repeat[0].processor
+                if n < len(again):
+                    got[0].again.append(repeat[0].value)
         for check, outcome in zip(checks[start:end], got):
             if getattr(check.case, "then", None) and not (outcome.timed_out or outcome.crashed):
                 _then(check.case.then, outcome, caller, deadline, ex.forbidden)
@@ -468,6 +467,19 @@ def _run_calls(prepared: Prepared, caller: Caller, timeout: float) -> list[Outco
             break
         start = end
     return outcomes
+
+
+def _timed_call(caller: Caller, name: str, calls: list, left: float, forbidden: tuple[str, ...], processor: bool) -> list[Outcome]:
+    """One timed call: its ``seconds`` are the learner's processor time where the caller can read it
+    (``processor`` set), else the grader's wall-clock time of the whole call."""
+    started = time.perf_counter()
+    if processor:
+        got = caller.call(name, calls, timeout=left, forbidden=forbidden, timed=True)
+    else:
+        got = caller.call(name, calls, timeout=left, forbidden=forbidden)
+    if got and not got[0].processor:
+        got[0].seconds = time.perf_counter() - started
+    return got
 
 
 def _then(then: tuple, outcome: Outcome, caller: Caller, deadline: float, forbidden: tuple[str, ...]) -> None:
@@ -731,7 +743,7 @@ def _judge(prepared: Prepared, index: int, check: Check, outcome: Outcome, call_
     got = ex.observe(case, outcome) if ex.observe is not None else outcome.value
     if case.judge is not None:
         if case.timed:  # a speed check: the judge also gets the call's time, measured by the grader (see _run_calls)
-            extra = {**extra, "seconds": outcome.seconds, "processor": outcome.processor}
+            extra = {**extra, "seconds": outcome.seconds, "processor": outcome.processor, "again": outcome.again}
         if case.then:  # a follow-up call's result (see _then)
             extra = {**extra, "then": outcome.then}
         problem = case.judge(got, **extra) if extra else case.judge(got)

@@ -103,6 +103,8 @@ class Outcome:
     processor: bool = False
     #: the result of the check's ``then`` call (see :attr:`autograder.engine.spec.Case.then`)
     then: Any = None
+    #: the results of a timed check's ``again`` calls (see :attr:`autograder.engine.spec.Case.again`)
+    again: list = field(default_factory=list)
 
 
 class Caller(Protocol):

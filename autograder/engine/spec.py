@@ -128,9 +128,15 @@ class Case:
     #: the learner's function this case calls when not the exercise's first name
     #: (``relu_backward`` in the exercise ``relu``); it must be one of the exercise's names
     function: str = ""
-    #: the call is made on its own and timed by the grader's clock (not the learner's
-    #: process); the judge receives ``seconds=`` besides the output (a speed check)
+    #: the call is made on its own and timed by the grader (never by the learner's process's own
+    #: report); the judge receives ``seconds=`` besides the output (a speed check): the fastest of the
+    #: call and its ``again`` calls
     timed: bool = False
+    #: a timed case's further calls, as ``(args, kwargs)`` pairs: the same work on other inputs (the batch
+    #: in another order), so that no memo of the first call answers them; the judge receives
+    #: ``again=`` their results (fewer when one raised, crashed or ran out of time).  Without them a
+    #: timed call is repeated as it is.
+    again: tuple = ()
     #: after the call, another of the exercise's functions is called on one part of its result:
     #: ``("predict", 0, (X_test,))`` calls ``predict(result[0], X_test)`` (a learner kit measures a
     #: trained network with the learner's own predict); the judge receives ``then=`` its result

@@ -328,15 +328,21 @@ def _loops_seconds(X, W, b, padding: int, sample: int) -> float:
     return loops
 
 
-def speed_judge(X, W, b, padding: int, factor: float = 10.0):
-    """A judge for the speed check: the right values, and at least ``factor`` times faster than four
-    nested loops on the same batch (:func:`speed_ratio`); the message gives the ratio."""
+def speed_judge(X, W, b, padding: int, factor: float = 10.0, orders=()):
+    """A judge for the speed check: the right values (on the batch, and on the batch in each of
+    ``orders``, the case's further calls), and at least ``factor`` times faster than four nested loops on
+    the same batch (:func:`speed_ratio`; the fastest call counts); the message gives the ratio."""
     expected = nn.conv_forward(X, W, b, 1, padding)
 
-    def judge(got, seconds=None, processor=False, **_values) -> str | None:
+    def judge(got, seconds=None, processor=False, again=(), **_values) -> str | None:
         mismatch = compare(expected, got, returns="ndarray")
         if mismatch is not None:
             return f"the values are not right here either ({mismatch.detail.splitlines()[0]}), so the speed was not compared; fix the values first."
+        for order, value in zip(orders, again or ()):
+            if compare(expected[order], value, returns="ndarray") is not None:
+                return ("right on this batch, but wrong on the same images in another order (the call is timed "
+                        "more than once, the images reordered): each output map must come from its own image and "
+                        "nothing else, whatever the order of the batch and whatever was computed before.")
         if not seconds or seconds <= 0:
             return None  # nothing to compare with (a grader that does not time calls)
         own, loops, ratio = speed_ratio(X, W, b, padding, seconds, processor=processor)
