@@ -23,9 +23,10 @@ demo: install
 	$(BIN)/autograder demo
 
 # One worker per core; a test file stays on one worker, so that its module fixtures
-# (a fresh clone, an nbgrader course, running kernels) are built once.
+# (a fresh clone, an nbgrader course, running kernels) are built once; the files
+# go in the order collected, the slowest first (tests/conftest.py: SLOWEST_FIRST).
 test: install-test
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
