@@ -417,8 +417,8 @@ def _run_calls(prepared: Prepared, caller: Caller, timeout: float) -> list[Outco
     Consecutive checks of one function go to the learner's process together; a timed check (a speed
     check) goes alone, :data:`TIMED_REPEATS` times (its ``again`` calls after the first, or the same call
     again), and its judge gets the fastest.  A caller that times a call by the processor time of the
-    learner's process (the sandbox: ``times_processor``, see
-    :meth:`autograder.sandbox.session.Session.call`) gives that time, which the machine's other work
+    learner's process (``times_processor``: the sandbox, see
+    :meth:`autograder.sandbox.session.Session.call`, and the notebook's own kernel) gives that time, which the machine's other work
     barely changes; otherwise (or when that reading cannot be trusted) the call's time is measured
     here, by the grader's clock, whatever the learner's process reports (the time of passing the data
     both ways included).  A call that does not finish (a timeout, a crash) ends the run: later checks
