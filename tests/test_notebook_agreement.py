@@ -4,8 +4,9 @@ Every solution notebook, every released notebook and a selection of the planted
 notebooks (``plantNN``, packed as in tests/test_nbgrader_e2e.py: the NN-th plant
 of every exercise in the released notebook, the solution elsewhere; the fewest,
 first ones that show every status the assignment's plants can have, and a plant
-that never returns in one assignment only: see :func:`kernel_plants`) are run as a
-learner runs them: "Run All" in a fresh Jupyter kernel of this virtual
+that never returns in one assignment only: see :func:`test_nbgrader_e2e.chosen_sets`;
+01's looping plant would wait out its time limit in every demonstration cell of
+01, 41 s) are run as a learner runs them: "Run All" in a fresh Jupyter kernel of this virtual
 environment, in a copy of the course (the notebook's folder as the working
 folder, so that ``check()`` finds course.yml and its public seed), with
 nbclient's ``allow_errors=False``, so that any cell raising stops the run.
@@ -55,7 +56,7 @@ from autograder.report import Report
 
 from conftest import ROOT, release_path, solution_path
 from planted import all_plants
-from test_nbgrader_e2e import plant_sets, planted_sets
+from test_nbgrader_e2e import chosen_sets, plant_sets, planted_sets
 
 pytestmark = pytest.mark.slow
 
@@ -202,42 +203,13 @@ def _loops(nb: Notebook) -> bool:
     return any(p.status == "timeout" and p.source in sources for a, p in all_plants() if a == nb.assignment)
 
 
-#: The assignment whose plant that never returns is run in a kernel (one is enough for the course): 04's
-#: loops in conv_output_size, whose checks wait out their time limit once (13 s); 01's loops in conv1d,
-#: which every demonstration cell of 01 calls, each waiting out its own limit (41 s).
-TIMEOUT_SHOWN_IN = "04-shapes"
-
-
-def kernel_plants(course) -> dict[str, list[int]]:
-    """The plant sets run in a kernel, by assignment: the fewest, first plant sets
-    (:func:`test_nbgrader_e2e.planted_sets`) whose plants have every status the assignment's plants have,
-    leaving out "timeout" but in :data:`TIMEOUT_SHOWN_IN`."""
-    chosen: dict[str, list[int]] = {}
-    for a in course.assignments:
-        statuses = [{p.status for p in s.values()} for s in planted_sets(a.id)]
-        wanted = set().union(*statuses) if statuses else set()
-        if a.id != TIMEOUT_SHOWN_IN:
-            wanted.discard("timeout")
-        picked: list[int] = []
-        for k, has in enumerate(statuses):
-            shown = set().union(*(statuses[j] for j in picked))
-            if has <= wanted and has - shown:
-                picked.append(k)
-        for k, has in enumerate(statuses):  # what no set without an unwanted status shows
-            shown = set().union(*(statuses[j] for j in picked))
-            if k not in picked and (has & wanted) - shown:
-                picked.append(k)
-        chosen[a.id] = sorted(picked)
-    return chosen
-
-
 def _notebooks(course, base: Path) -> list[Notebook]:
     """Every notebook to run, each in a folder of its own inside the copy of the course, with its data files."""
     out = []
     for a in course.assignments:
         answers = bridge.solution_answers(solution_path(course, a.id))
         wanted = {"solution": solution_path(course, a.id), "released": release_path(course, a.id)}
-        for k in kernel_plants(course)[a.id]:
+        for k in chosen_sets(a.id):
             wanted[f"plant{k:02d}"] = None
         for kind, source in wanted.items():
             target = base / a.id / kind / a.notebook
@@ -288,7 +260,7 @@ def _name(nb: Notebook) -> str:
 def test_every_notebook_runs_to_the_end(assignment_id, notebooks):
     """Run All reaches the last cell; only stub answer cells raise, and they raise NotImplementedError."""
     kinds = {nb.kind for nb in notebooks[assignment_id]}
-    assert kinds == {"solution", "released"} | {f"plant{k:02d}" for k in kernel_plants(load_course(COURSE_FILE))[assignment_id]}
+    assert kinds == {"solution", "released"} | {f"plant{k:02d}" for k in chosen_sets(assignment_id)}
     for nb in notebooks[assignment_id]:
         assert not nb.stopped, f"{_name(nb)}: Run All stopped:\n{nb.stopped}"
         cells = nb.executed.cells
