@@ -37,7 +37,7 @@ class Assignment:
     due: str | None
     points: dict[str, float]
     files: list[str] = field(default_factory=list)
-    late: dict | None = None  # this assignment's own late-penalty rule (see autograder/frontends/grading/late.py)
+    late: dict | None = None  # this assignment's own late-penalty rule (see autograder/engine/late.py)
     #: each student's own numbers in the on-paper exercises that declare them (course.yml ``variants:``, default on)
     variants: bool = True
 
@@ -270,7 +270,7 @@ def load_course(path: str | Path | None = None, *, start: Path | None = None, va
             raise CourseError(f"{where}: 'variants' should be true (each student their own numbers) or false, not {variants!r}")
         assignments[-1].variants = variants
     course = Course(path, str(data["id"]), str(data["title"]), grading, assignments)
-    from .frontends.grading.late import LateError, validate_course  # late penalties: grading.late and assignments[].late
+    from .engine.late import LateError, validate_course  # late penalties: grading.late and assignments[].late
 
     try:
         validate_course(course)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ..course import CourseError, load_course
 from ..exercises import compiled
+from ..sandbox.servers import start_for as start_sandbox_servers
 
 try:  # a learner kit ships without the instructor's commands
     from .grading.cli import add_commands
@@ -40,28 +41,6 @@ def _course(args):
     """course.yml, checked against the declarations of the assignments the command grades."""
     start = Path(args.notebooks[0]).parent if getattr(args, "notebooks", None) else None
     return load_course(args.course, start=start, validate=False)
-
-
-def start_sandbox_servers(notebooks=(), everything: bool = False) -> None:
-    """Start the sandbox's fork server as a copy of this process, now (see autograder.sandbox.servers).
-
-    Called first by the commands that hold nothing secret yet: the server
-    costs no start-up, and loads what the notebooks import (``everything``:
-    all the course's libraries, for a long run) while this process reads the
-    course and prepares the checks.
-    """
-    import numpy  # noqa: F401  (the copy inherits it)
-
-    from ..notebook.load import NotebookError, imported_modules, load_program
-    from ..sandbox import servers, warm
-
-    modules: set[str] = set(warm.LIBRARIES) if everything else set()
-    for path in notebooks:
-        try:
-            modules |= imported_modules(load_program(path))
-        except NotebookError:
-            continue
-    servers.start_here(warm.for_imports(sorted(modules)))
 
 
 def cmd_check(args) -> int:

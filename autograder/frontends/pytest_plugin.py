@@ -27,7 +27,7 @@ def pytest_configure(config) -> None:
     copy of this process (it holds nothing secret yet), while pytest collects."""
     notebooks = [str(arg).split("::")[0] for arg in config.args if str(arg).split("::")[0].endswith(".ipynb")]
     if notebooks:
-        from .cli import start_sandbox_servers
+        from ..sandbox.servers import start_for as start_sandbox_servers
 
         start_sandbox_servers([n for n in notebooks if Path(n).is_file()])
 

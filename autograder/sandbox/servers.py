@@ -153,6 +153,24 @@ def _fork_server(modules) -> "_Server":
     return _Server(address, alive_w, alive)
 
 
+def start_for(notebooks=(), everything: bool = False) -> None:
+    """:func:`start_here`, loading what ``notebooks`` import (``everything``: all the course's libraries,
+    for a long run).  Called first by the commands that hold nothing secret yet: the servers cost no
+    start-up, and load the libraries while the caller reads the course and prepares the checks."""
+    import numpy  # noqa: F401  (the copies inherit it)
+
+    from ..notebook.load import NotebookError, imported_modules, load_program
+    from . import warm
+
+    modules: set[str] = set(warm.LIBRARIES) if everything else set()
+    for path in notebooks:
+        try:
+            modules |= imported_modules(load_program(path))
+        except NotebookError:
+            continue
+    start_here(warm.for_imports(sorted(modules)))
+
+
 def start_here(modules=()) -> None:
     """Make the sandbox's servers copies of this process (see the module docstring).
 

@@ -142,7 +142,7 @@ def cmd_grade(args) -> int:
         # Nothing secret is loaded yet (the seed comes from a file, later): the sandbox's
         # fork server can be a copy of this process, ready at once. With --seed on the
         # command line, it starts as a fresh process instead (servers.generic).
-        from ..cli import start_sandbox_servers
+        from ...sandbox.servers import start_for as start_sandbox_servers
 
         start_sandbox_servers(everything=True)
     try:

@@ -57,7 +57,7 @@ def cmd_integrity(args) -> int:
         print(f"autograder: error: no grades folder at {grades}", file=sys.stderr)
         return 2
     if args.probes and args.seed is None:
-        from ..cli import start_sandbox_servers
+        from ...sandbox.servers import start_for as start_sandbox_servers
 
         start_sandbox_servers(everything=True)  # before anything secret is read, as `autograder grade` does
     try:

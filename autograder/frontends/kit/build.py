@@ -38,8 +38,6 @@ SHIPPED = (
     "__init__.py", "__main__.py", "course.py", "report.py", "pipeline.py",
     "engine/", "notebook/", "sandbox/",
     "frontends/__init__.py", "frontends/cli.py", "frontends/inline.py", "frontends/pytest_plugin.py", "frontends/verdict.py",
-    # course.yml's late-penalty rules are validated whenever course.yml is read
-    "frontends/grading/__init__.py", "frontends/grading/late.py",
     "exercises/__init__.py", "exercises/compiled.py", "exercises/sealed.py", "exercises/library.py",
 )
 #: Where the kit keeps its own copy of course.yml and the assignments' data files (found when no course.yml is nearer).

@@ -80,7 +80,7 @@ def start_servers() -> None:
     """Called by nbgrader_config.py when nbgrader autograde starts, before it reads any
     submission: the sandbox's fork servers become copies of nbgrader's process at a moment
     it holds nothing of any student (see autograder.sandbox.servers)."""
-    from ..cli import start_sandbox_servers
+    from ...sandbox.servers import start_for as start_sandbox_servers
 
     start_sandbox_servers(everything=True)
 
