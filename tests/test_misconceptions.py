@@ -84,10 +84,22 @@ def _checks_for(prepared, plant):
             for exercise_id, prep in prepared.items()}
 
 
+_SANDBOXED: dict = {}
+
+
+def _sandboxed(assignment, plant, course, prepared, folder):
+    """The sandboxed grader's report of the solution notebook with ``plant`` in it (graded once for the two
+    tests that read it: the grading is deterministic, and it is most of their time)."""
+    key = (assignment, plant.exercise, plant.name, plant.source)
+    if key not in _SANDBOXED:
+        notebook = planted_notebook(solution_path(course, assignment), folder / f"{plant.exercise}.ipynb", {plant.exercise: plant.source})
+        _SANDBOXED[key] = check_notebook(notebook, course=course, assignment=assignment, prepared=_checks_for(prepared(assignment), plant), limits=FAST)
+    return _SANDBOXED[key]
+
+
 @pytest.mark.parametrize("assignment,plant", PLANTS, ids=[f"{a}:{p.name}" for a, p in PLANTS])
 def test_planted_misconception_is_named(assignment, plant, course, prepared, tmp_path):
-    notebook = planted_notebook(solution_path(course, assignment), tmp_path / f"{plant.exercise}.ipynb", {plant.exercise: plant.source})
-    report = check_notebook(notebook, course=course, assignment=assignment, prepared=_checks_for(prepared(assignment), plant), limits=FAST)
+    report = _sandboxed(assignment, plant, course, prepared, tmp_path)
     by_id = {e.id: e for e in report.exercises}
     entry = by_id[plant.exercise]
     assert (entry.status, entry.misconception) == (plant.status, plant.misconception), entry.feedback
@@ -152,7 +164,7 @@ def test_in_notebook_check_gives_the_same_verdict(assignment, plant, course, pre
     phased = evaluate(prepare(exercise, seed=course.seed, visible=True, hidden=False), caller, timeout=max(5.0, FAST.timeout_for(plant.exercise)))
     if phased.status == "passed":
         phased = evaluate(prepare(exercise, seed=course.seed, visible=False, hidden=True), caller, timeout=max(5.0, FAST.timeout_for(plant.exercise)))
-    sandboxed = {e.id: e for e in check_notebook(notebook, course=course, assignment=assignment, prepared=_checks_for(prepared(assignment), plant), limits=FAST).exercises}[plant.exercise]
+    sandboxed = {e.id: e for e in _sandboxed(assignment, plant, course, prepared, tmp_path / "sandboxed").exercises}[plant.exercise]
     assert (phased.status, phased.misconception) == (sandboxed.status, sandboxed.misconception)
     # Every check at once, with the same prepared cases: the same message and the same points.
     inline = evaluate(prepared(assignment)[plant.exercise], caller, timeout=max(5.0, FAST.timeout_for(plant.exercise)))
