@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Iterable
 
 from .course import Course, load_course, validate_assignments
-from .engine.evaluate import ERROR, ExerciseResult, Prepared, evaluate, evaluation_order, prepare
+from .engine.evaluate import evaluate
+from .engine.prepare import Prepared, evaluation_order, prepare
+from .engine.result import ERROR, ExerciseResult
 from .engine.numbers import draw_for, personalise
 from .engine.seeds import student_seed
 from .engine.spec import AUTODIFF_FORBIDDEN, CreditWeights, Exercise

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-from .engine.evaluate import PASSED, STATUSES, ExerciseResult
+from .engine.result import PASSED, STATUSES, ExerciseResult
 
 #: Points are given in hundredths.
 POINT_STEP = 0.01

@@ -3,7 +3,11 @@
 The pipeline for one exercise: look the names up -> static forbidden-call
 check -> call the function on every prepared case -> compare every answer ->
 diagnose (misconceptions) -> one :class:`ExerciseResult`.  This module is
-trusted code; it sees learner results only as decoded plain data.
+trusted code; it sees learner results only as decoded plain data.  Each step
+with a job of its own has its module: the checks ready to run
+(:mod:`.prepare`), the calls made through the caller (:mod:`.calls`), the
+points (:mod:`.credit`), answers that must be worked on paper (:mod:`.paper`),
+and what a verdict is (:mod:`.result`); this module judges and explains.
 
 Every check is judged, and the verdict credits what is right: the result
 carries the fraction of the exercise's points earned, split over kinds of
@@ -15,40 +19,25 @@ passed, then each kind of failure with its first example, most useful first.
 from __future__ import annotations
 
 import ast
-import contextlib
-import re
-import tempfile
-import time
-import zlib
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from . import render
-from .codec import roundtrip
+from .calls import run_calls
 from .compare import Mismatch, compare
 from .credit import _evidence, case_properties, credit, whole_properties_failed, whole_sentence
 from .forbidden import course_code_findings, parse_cells, static_findings
-from .outcome import Call, Caller, NameInfo, Outcome, WorkPath
-from .spec import FORBIDDEN_HINT, FORBIDDEN_HINTS, UNSET, Case, CreditWeights, ErrorCase, Exercise, InputFile, Setting, resolve_weights
-from ..notebook.syntax import tree_of
-
-PASSED, FAILED, ERROR, TIMEOUT, MISSING, FORBIDDEN, NOT_IMPLEMENTED = (
-    "passed", "failed", "error", "timeout", "missing", "forbidden", "not-implemented",
+from .outcome import Caller, NameInfo, Outcome
+from .paper import computed_answers, not_on_paper
+from .prepare import (  # noqa: F401  (case_rng, evaluation_order, prepare, with_settings, wrong_variants: re-exported)
+    Check, Prepared, arg_names, case_rng, evaluation_order, prepare, with_settings, wrong_variants,
 )
-STATUSES = (PASSED, FAILED, ERROR, TIMEOUT, MISSING, FORBIDDEN, NOT_IMPLEMENTED)
-
-_GENERIC_HINTS = {
-    "returns-none": "Your function computes something but never hands it back: end it with `return` and the result.",
-    "wrong-shape": "Work out the size of the result from the sizes of the inputs before computing any value (for a sliding window: how many positions it can take); then make your result exactly that shape.",
-    "modifies-input": "Your function changed an array or list it was given. The caller still needs it: work on a copy (for example `x = np.array(x, dtype=float)` or `items = list(items)`) instead of changing the argument.",
-    "uint8-wraparound": "The input is uint8, whose values wrap around past 255 (250 + 10 gives 4). Convert to a wider type (np.int64 or float) before multiplying and adding.",
-    "timeout": "Look for a loop whose end condition is never reached, or work that grows much faster than the input.",
-    "not-implemented": "Replace `raise NotImplementedError()` with your code, then run the cell.",
-    "not-on-paper": "This answer is worked out by hand: apply the formula on paper, then write down the numbers you get.",
-}
+from .result import (  # noqa: F401  (STATUSES: re-exported)
+    ERROR, FAILED, FORBIDDEN, GENERIC_HINTS, MISSING, NOT_IMPLEMENTED, PASSED, STATUSES, TIMEOUT, ExerciseResult,
+)
+from .spec import FORBIDDEN_HINT, FORBIDDEN_HINTS, UNSET, Case, ErrorCase, Exercise
 
 #: The kind of credit (see spec.CREDIT_KINDS) each kind of check counts towards.
 CREDIT_KIND = {"visible": "examples", "hidden": "hidden", "error": "errors"}
@@ -60,264 +49,10 @@ _NOUNS = {
 }
 
 
-@dataclass
-class ExerciseResult:
-    """The verdict on one exercise, ready for every report format.
-
-    ``fraction`` is the share of the exercise's points earned (0 to 1; 1
-    exactly when passed), ``breakdown`` what passed per kind of check:
-    ``{"examples": {"passed": 2, "total": 2}, "hidden": {...}, "errors": {...},
-    "by_hand": {...}}`` for functions, ``{"values": {...}}`` for values.
-    Points come from :func:`autograder.report.points_earned`, the one place
-    that turns a result into points.
-    """
-
-    id: str
-    status: str
-    feedback: str
-    misconception: str | None = None
-    checks_passed: int = 0
-    checks_total: int = 0
-    fraction: float = 0.0
-    breakdown: dict[str, dict[str, int]] = field(default_factory=dict)
-    #: the learner's function graded (function exercises), for the exercises that use it
-    function: str = ""
-
-    def __post_init__(self) -> None:
-        if self.status == PASSED:
-            self.fraction = 1.0
-        self.fraction = min(1.0, max(0.0, float(self.fraction)))
-
-    @property
-    def passed(self) -> bool:
-        return self.status == PASSED
-
-
-@dataclass
-class Check:
-    """A case ready to run: its kind (visible, error or hidden) and right answer."""
-
-    case: Case | ErrorCase
-    kind: str
-    expected: Any = None
-
-    @property
-    def hidden(self) -> bool:
-        return self.kind == "hidden"
-
-
-@dataclass
-class Prepared:
-    """An exercise's checks for one seed, with the right answers computed once.
-
-    Batch grading prepares each exercise once and evaluates every submission
-    against it; wrong-implementation outputs are cached here as they are needed.
-    ``weights`` splits the exercise's points over kinds of check.
-    ``graded``: the hidden checks are the graded ones (the instructor's
-    secret seed), so feedback on them shows no value of theirs: neither the
-    expected one nor the learner's own result (a function that returns its
-    input would hand the input back), nor the learner's exception message.
-    """
-
-    exercise: Exercise
-    checks: list[Check]
-    seed: int
-    weights: dict[str, float] = field(default_factory=dict)
-    graded: bool = False
-    _wrong: dict[tuple[int, str], Any] = field(default_factory=dict)
-    _bad_input_only: dict[str, bool] = field(default_factory=dict)
-    #: the learner's functions' code, for misconceptions told apart by how they were written (Misconception.code)
-    code: str = ""
-
-    def wrong_output(self, index: int, misconception, variant: int = 0) -> Any:
-        """What ``misconception``'s wrong implementation gives on check ``index`` (UNSET where it does not
-        apply); ``variant``: which of its ways (see :func:`wrong_variants`), the first by default."""
-        key = (index, misconception.id) if variant == 0 else (index, f"{misconception.id}#{variant}")
-        if key not in self._wrong:
-            case = self.checks[index].case
-            try:
-                implementation = wrong_variants(misconception)[variant]
-                with materialize(case.files, case.args, case.kwargs) as folder:
-                    self._wrong[key] = implementation(*resolve(case.args, folder), **resolve(case.kwargs, folder))
-            except Exception:  # the wrong implementation does not apply to this input
-                self._wrong[key] = UNSET
-        return self._wrong[key]
-
-    def about_bad_input(self, misconception) -> bool:
-        """Is ``misconception`` a mistake about bad input only?
-
-        True when its wrong implementation gives the right answer on every
-        valid input of these checks: then what it gets wrong can only show on
-        bad input (int() of a negative quotient turns "no window fits" into 1).
-        Only such a misconception may be named on a bad-input check.
-        """
-        if misconception.id not in self._bad_input_only:
-            verdict = misconception.wrong is not None
-            seen = 0
-            for index, check in enumerate(self.checks):
-                if not verdict:
-                    break
-                if check.kind == "error" or check.case.judge is not None:
-                    continue
-                wrong = self.wrong_output(index, misconception)
-                try:
-                    verdict = wrong is not UNSET and compare(check.expected, wrong, returns="any", tol=self.exercise.tolerance) is None
-                except TypeError:
-                    verdict = False
-                seen += 1
-            self._bad_input_only[misconception.id] = verdict and seen > 0
-        return self._bad_input_only[misconception.id]
-
-
-def wrong_variants(misconception) -> tuple:
-    """The wrong implementations of ``misconception``: its ``wrong``, then the other whole ways of holding
-    it listed as ``wrong.variants`` (ignoring ``mode`` may mean always the maximum, or always the mean).
-    A learner's code holds one of them: each is judged against the checks it passed on its own."""
-    if misconception.wrong is None:
-        return ()
-    return (misconception.wrong, *getattr(misconception.wrong, "variants", ()))
-
-
-def case_rng(seed: int, exercise_id: str) -> np.random.Generator:
-    """The generator of an exercise's hidden cases: one stream per (seed, exercise)."""
-    return np.random.default_rng([seed & 0xFFFFFFFF, zlib.crc32(exercise_id.encode())])
-
-
-def prepare(ex: Exercise, *, seed: int, visible: bool = True, hidden: bool = True, weights: CreditWeights | Mapping[str, float] | None = None,
-            graded: bool = False) -> Prepared:
-    """Collect the checks of ``ex`` and compute their right answers.
-
-    ``graded``: the hidden checks are graded ones, whose values feedback keeps to itself (see :class:`Prepared`).
-
-    ``weights``: course.yml's :class:`~autograder.engine.spec.CreditWeights`
-    (or the resolved weights of this exercise); the engine's defaults and the
-    exercise's declaration when None.
-    """
-    checks: list[Check] = []
-    if visible:
-        checks += [Check(c, "visible") for c in ex.visible]
-        checks += [Check(c, "error") for c in ex.errors]
-    if hidden and ex.hidden_cases is not None:
-        for case in ex.hidden_cases(case_rng(seed, ex.id)):
-            case.hidden = True
-            checks.append(Check(case, "hidden"))
-    for check in checks:
-        if isinstance(check.case, Case) and check.case.judge is None and ex.kind == "function":
-            with materialize(check.case.files, check.case.args, check.case.kwargs) as folder:
-                if check.case.expected is not UNSET:
-                    check.expected = check.case.expected
-                else:
-                    check.expected = ex.reference(*resolve(check.case.args, folder), **resolve(check.case.kwargs, folder))
-                if ex.observe is not None and check.case.expected is UNSET:
-                    check.expected = roundtrip(check.expected)
-    if isinstance(weights, CreditWeights) or weights is None:
-        resolved = resolve_weights(ex, weights)
-    else:
-        resolved = dict(weights)
-    prepared = Prepared(ex, checks, seed, resolved, graded=graded)
-    precomputed = getattr(ex, "precomputed_wrong", None)
-    if precomputed is not None:  # a learner kit's exercise: no wrong implementation, their outputs compiled
-        prepared._wrong.update(precomputed(seed, len(checks)))
-    return prepared
-
-
-def with_settings(prepared: Prepared, settings: Mapping[str, Any] | None) -> Prepared:
-    """``prepared`` with the :class:`~autograder.engine.spec.Setting` arguments of its cases replaced by
-    course.yml's ``grading.exercise_settings`` for the exercise (``settings``), else by the declared defaults.
-
-    Only judged cases take settings (their right answer is not computed beforehand).  A copy: prepared
-    checks are shared by every submission of a batch, which may be graded under other settings.
-    """
-    ex = prepared.exercise
-    if not ex.settings:
-        return prepared
-    chosen = {**ex.settings, **{k: v for k, v in (settings or {}).items() if k in ex.settings}}
-
-    def value(v):
-        return chosen[v.name] if isinstance(v, Setting) else v
-
-    checks = []
-    for check in prepared.checks:
-        case = check.case
-        if any(isinstance(v, Setting) for v in (*case.args, *case.kwargs.values())):
-            case = replace(case, args=tuple(value(v) for v in case.args), kwargs={k: value(v) for k, v in case.kwargs.items()})
-            check = replace(check, case=case)
-        checks.append(check)
-    return replace(prepared, checks=checks)
-
-
-def evaluation_order(prepared: Mapping[str, Prepared]) -> list[str]:
-    """The exercise ids of ``prepared`` with every exercise after those it uses (stable otherwise)."""
-    order: list[str] = []
-    visiting: set[str] = set()
-
-    def visit(exercise_id: str) -> None:
-        if exercise_id in order or exercise_id in visiting:
-            return
-        visiting.add(exercise_id)
-        for used in prepared[exercise_id].exercise.uses:
-            if used in prepared:
-                visit(used)
-        order.append(exercise_id)
-
-    for exercise_id in prepared:
-        visit(exercise_id)
-    return order
-
-
-@contextlib.contextmanager
-def materialize(files: Sequence[InputFile], *arguments: Any) -> Iterator[Path | None]:
-    """A temporary folder holding ``files``, removed afterwards.
-
-    None when there are no files and no :class:`WorkPath` among ``arguments``
-    (most cases), so that preparing a check costs no folder.
-    """
-    if not files and not _mentions_workpath(arguments):
-        yield None
-        return
-    with tempfile.TemporaryDirectory(prefix="autograder-ref-") as tmp:
-        for f in files:
-            (Path(tmp) / f.name).write_bytes(f.data)
-        yield Path(tmp)
-
-
-def _mentions_workpath(obj: Any) -> bool:
-    if isinstance(obj, WorkPath):
-        return True
-    if type(obj) in (tuple, list):
-        return any(_mentions_workpath(v) for v in obj)
-    if type(obj) is dict:
-        return any(_mentions_workpath(v) for v in obj.values())
-    return False
-
-
-def resolve(obj: Any, folder: Path | None) -> Any:
-    """Replace :class:`WorkPath` placeholders by paths inside ``folder`` (see :func:`materialize`)."""
-    if isinstance(obj, WorkPath):
-        if folder is None:
-            raise ValueError(f"{obj} needs a folder: resolve it inside materialize(files, args, kwargs)")
-        return str(folder / obj.name)
-    if type(obj) is tuple:
-        return tuple(resolve(v, folder) for v in obj)
-    if type(obj) is dict:
-        return {k: resolve(v, folder) for k, v in obj.items()}
-    return obj
-
-
-def arg_names(ex: Exercise, function: str = "") -> tuple[str, ...]:
-    """The argument names of ``function`` (default: the exercise's first) in the signature;
-    an exercise of several functions writes them one after the other: ``f(x); g(dout, x)``."""
-    match = re.search(rf"(?<![\w.]){re.escape(function)}\(([^)]*)\)", ex.signature) if function and function != ex.function_name else None
-    match = match or re.search(r"\((.*)\)", ex.signature.split(";")[0])
-    if not match:
-        return ()
-    return tuple(part.split("=")[0].strip() for part in match.group(1).split(",") if part.strip())
-
-
 def _missing(ex: Exercise, name: str, info: NameInfo) -> ExerciseResult:
     if info.state == NOT_IMPLEMENTED:
         what = "function" if ex.kind == "function" and name == ex.function_name else "value"
-        return ExerciseResult(ex.id, NOT_IMPLEMENTED, f"{name} is not written yet (the {what} still raises NotImplementedError). {_GENERIC_HINTS['not-implemented']}", "not-implemented")
+        return ExerciseResult(ex.id, NOT_IMPLEMENTED, f"{name} is not written yet (the {what} still raises NotImplementedError). {GENERIC_HINTS['not-implemented']}", "not-implemented")
     if info.state == ERROR:
         return ExerciseResult(ex.id, ERROR, f"{name} could not be defined: {info.detail}")
     if info.state == TIMEOUT:
@@ -367,7 +102,7 @@ def evaluate(prepared: Prepared, caller: Caller, *, timeout: float, earlier: Map
     extra = {n: infos[n].value for n in ex.names[1:] if n not in functions}
     if any(m.code is not None for m in ex.misconceptions):
         prepared = replace(prepared, code=function_code(cells, functions))
-    outcomes = _run_calls(prepared, caller, timeout)
+    outcomes = run_calls(prepared, caller, timeout)
     result = _judge_all(prepared, outcomes, extra)
     if result.status != PASSED and ex.uses and earlier:
         result = _blame_dependencies(prepared, result, cells, earlier)
@@ -404,96 +139,6 @@ def _signature_of(ex: Exercise, name: str) -> str:
         if part.strip().startswith(name + "("):
             return part.strip()
     return f"{name}(...)"
-
-
-#: How many times a timed check's call is made (the first call and its ``again`` calls, or the same call
-#: repeated); the judge gets the fastest.
-TIMED_REPEATS = 3
-
-
-def _run_calls(prepared: Prepared, caller: Caller, timeout: float) -> list[Outcome]:
-    """Every check's call, in order, within ``timeout`` for them all.
-
-    Consecutive checks of one function go to the learner's process together; a timed check (a speed
-    check) goes alone, :data:`TIMED_REPEATS` times (its ``again`` calls after the first, or the same call
-    again), and its judge gets the fastest.  A caller that times a call by the processor time of the
-    learner's process (``times_processor``: the sandbox, see
-    :meth:`autograder.sandbox.session.Session.call`, and the notebook's own kernel) gives that time, which the machine's other work
-    barely changes; otherwise (or when that reading cannot be trusted) the call's time is measured
-    here, by the grader's clock, whatever the learner's process reports (the time of passing the data
-    both ways included).  A call that does not finish (a timeout, a crash) ends the run: later checks
-    get no answer.
-    """
-    ex = prepared.exercise
-    checks = prepared.checks
-    outputs = tuple(f.name for f in ex.output_files)
-    processor = bool(getattr(caller, "times_processor", False))
-    deadline = time.monotonic() + timeout
-    outcomes: list[Outcome] = []
-    start = 0
-    while start < len(checks):
-        name = checks[start].case.function or ex.function_name
-        timed = checks[start].case.timed
-        end = start + 1
-        if not timed:
-            while end < len(checks) and (checks[end].case.function or ex.function_name) == name and not checks[end].case.timed:
-                end += 1
-        calls = [Call(c.case.args, c.case.kwargs, c.case.files, outputs) for c in checks[start:end]]
-        left = deadline - time.monotonic()
-        if left <= 0:
-            outcomes.append(Outcome(timed_out=True))
-            break
-        got = _timed_call(caller, name, calls, left, ex.forbidden, processor) if timed else \
-            caller.call(name, calls, timeout=left, forbidden=ex.forbidden)
-        if timed and got and not got[0].timed_out and not got[0].crashed:
-            again = getattr(checks[start].case, "again", ()) or ()
-            for n in range(TIMED_REPEATS - 1):
-                left = deadline - time.monotonic()
-                more = [Call(*again[n], checks[start].case.files, outputs)] if n < len(again) else calls
-                repeat = _timed_call(caller, name, more, left, ex.forbidden, processor) if left > 0 else []
-                if len(repeat) != 1 or repeat[0].timed_out or repeat[0].crashed or repeat[0].raised is not None:
-                    break
-                got[0].seconds = min(got[0].seconds, repeat[0].seconds)
-                got[0].processor = got[0].processor and repeat[0].processor
-                if n < len(again):
-                    got[0].again.append(repeat[0].value)
-        for check, outcome in zip(checks[start:end], got):
-            if getattr(check.case, "then", None) and not (outcome.timed_out or outcome.crashed):
-                _then(check.case.then, outcome, caller, deadline, ex.forbidden)
-        if len(got) > len(calls):  # answers to calls never made: kept past the last check, where _judge_all looks
-            return outcomes + got[:len(calls)] + [Outcome()] * (len(checks) - end) + got[len(calls):]
-        outcomes += got
-        if len(got) < len(calls) or any(o.timed_out or o.crashed for o in got):
-            break
-        start = end
-    return outcomes
-
-
-def _timed_call(caller: Caller, name: str, calls: list, left: float, forbidden: tuple[str, ...], processor: bool) -> list[Outcome]:
-    """One timed call: its ``seconds`` are the learner's processor time where the caller can read it
-    (``processor`` set), else the grader's wall-clock time of the whole call."""
-    started = time.perf_counter()
-    if processor:
-        got = caller.call(name, calls, timeout=left, forbidden=forbidden, timed=True)
-    else:
-        got = caller.call(name, calls, timeout=left, forbidden=forbidden)
-    if got and not got[0].processor:
-        got[0].seconds = time.perf_counter() - started
-    return got
-
-
-def _then(then: tuple, outcome: Outcome, caller: Caller, deadline: float, forbidden: tuple[str, ...]) -> None:
-    """A check's follow-up call (``Case.then``) on one part of its result: its value goes to ``outcome.then``."""
-    name, part, args = then
-    value = outcome.value
-    if outcome.raised is not None or not isinstance(value, (tuple, list)) or len(value) <= part:
-        return
-    left = deadline - time.monotonic()
-    if left <= 0:
-        return
-    answer = caller.call(name, [Call((value[part], *args))], timeout=left, forbidden=forbidden)
-    if len(answer) == 1 and not answer[0].timed_out and not answer[0].crashed and answer[0].raised is None:
-        outcome.then = answer[0].value
 
 
 # --------------------------------------------------------------------------- rules
@@ -593,7 +238,7 @@ def _judge_all(prepared: Prepared, outcomes: list[Outcome], extra: dict[str, Any
     if answered and all(o.raised is not None and o.raised.is_a(["NotImplementedError"]) for o in answered):
         unwritten = list(dict.fromkeys(c.case.function or ex.function_name for c, o in zip(checks, ran) if not o.timed_out and not o.crashed))
         if len(unwritten) > 1:  # the untouched stubs of an exercise of several functions
-            return ExerciseResult(ex.id, NOT_IMPLEMENTED, f"{' and '.join(unwritten)} are not written yet (they still raise NotImplementedError). {_GENERIC_HINTS['not-implemented']}", "not-implemented")
+            return ExerciseResult(ex.id, NOT_IMPLEMENTED, f"{' and '.join(unwritten)} are not written yet (they still raise NotImplementedError). {GENERIC_HINTS['not-implemented']}", "not-implemented")
         return _missing(ex, unwritten[0] if unwritten else ex.function_name, NameInfo(NOT_IMPLEMENTED))  # the untouched stub
     failures: list[_Failure] = []
     container: list[_Failure] = []
@@ -608,7 +253,7 @@ def _judge_all(prepared: Prepared, outcomes: list[Outcome], extra: dict[str, Any
         outcome = outcomes[index]
         call_text = _call_text(prepared, check, names)
         if outcome.timed_out:
-            stop = _Failure(index, TIMEOUT, f"[timeout] {call_text} did not finish in time. {ex.timeout_hint or _GENERIC_HINTS['timeout']}", category="timeout", kind=check.kind)
+            stop = _Failure(index, TIMEOUT, f"[timeout] {call_text} did not finish in time. {ex.timeout_hint or GENERIC_HINTS['timeout']}", category="timeout", kind=check.kind)
             failures.append(stop)
             continue
         if outcome.crashed:
@@ -742,7 +387,7 @@ def _judge(prepared: Prepared, index: int, check: Check, outcome: Outcome, call_
         return _Failure(index, ERROR, f"{call_text} raised {shown}.{hint}", category="raised")
     got = ex.observe(case, outcome) if ex.observe is not None else outcome.value
     if case.judge is not None:
-        if case.timed:  # a speed check: the judge also gets the call's time, measured by the grader (see _run_calls)
+        if case.timed:  # a speed check: the judge also gets the call's time, measured by the grader (see calls.run_calls)
             extra = {**extra, "seconds": outcome.seconds, "processor": outcome.processor, "again": outcome.again}
         if case.then:  # a follow-up call's result (see _then)
             extra = {**extra, "then": outcome.then}
@@ -973,7 +618,7 @@ def _explanations(prepared: Prepared, members: list[_Failure], right: Sequence[i
             wraps = whole if len(whole) > len(strict) else strict
             if not wraps:
                 break
-            found.append(("uint8-wraparound", _GENERIC_HINTS["uint8-wraparound"], wraps))
+            found.append(("uint8-wraparound", GENERIC_HINTS["uint8-wraparound"], wraps))
         else:
             break
         explained_now = found[-1][2]
@@ -1039,7 +684,7 @@ def _diagnose(prepared: Prepared, failures: list[_Failure], breakdown: dict, fra
                 lines.append(f"({len(members) - 1} more case{'s' * (len(members) != 2)} {_MORE[block]}.)")
             if block in ("none", "modifies-input"):
                 tag = "returns-none" if block == "none" else "modifies-input"
-                lines.append(f"[{tag}] {_GENERIC_HINTS[tag]}")
+                lines.append(f"[{tag}] {GENERIC_HINTS[tag]}")
         if named is None and tag is not None:
             named = tag
         texts.append("\n".join(lines))
@@ -1068,7 +713,7 @@ def _results_block(prepared: Prepared, members: list[_Failure], right: Sequence[
     first = members[0]
     lines = [first.message] + ([more] if more else [])
     if first.mismatch is not None and first.mismatch.kind == "shape":
-        lines.append(f"[wrong-shape] {_GENERIC_HINTS['wrong-shape']}")
+        lines.append(f"[wrong-shape] {GENERIC_HINTS['wrong-shape']}")
         return lines, "wrong-shape"
     return lines, None
 
@@ -1234,7 +879,7 @@ def _evaluate_values(prepared: Prepared, infos: dict[str, NameInfo], caller: Cal
     if ex.on_paper:
         computed = computed_answers(caller.sources(), ex.names)
         if computed:
-            return _not_on_paper(ex, computed)
+            return not_on_paper(ex, computed)
     checks = [c for c in prepared.checks if isinstance(c.case, Case)]
     compared = [name for name in ex.names if name in ex.values]  # the others have no single right value: their checks judge them
     total = len(checks) + len(compared)
@@ -1313,111 +958,3 @@ def compare_answer(expected: Any, got: Any, *, tol, reveal: str = "full", what: 
     return compare(expected, got, returns="any", tol=tol, reveal=reveal, what=what)
 
 
-# --------------------------------------------------------------------------- answers worked on paper
-
-_ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
-
-
-def is_literal(node: ast.AST) -> bool:
-    """A value written out: numbers (with a sign, or arithmetic of numbers), True/False/None,
-    strings, and lists, tuples, sets and dicts of these.  No names, no calls."""
-    if isinstance(node, ast.Constant):
-        return node.value is not Ellipsis
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        return _is_number(node.operand)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, _ARITHMETIC):
-        return _is_number(node.left) and _is_number(node.right)
-    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-        return all(is_literal(e) for e in node.elts)
-    if isinstance(node, ast.Dict):
-        return all(k is not None and is_literal(k) for k in node.keys) and all(is_literal(v) for v in node.values)
-    return False
-
-
-def _is_number(node: ast.AST) -> bool:
-    if isinstance(node, ast.Constant):
-        return isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        return _is_number(node.operand)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, _ARITHMETIC):
-        return _is_number(node.left) and _is_number(node.right)
-    return False
-
-
-def computed_answers(sources: Sequence[tuple[int | None, str]], names: Sequence[str]) -> dict[str, str]:
-    """The answers among ``names`` whose last top-level binding in ``sources`` is not a literal,
-    each with the statement that binds it.  Names bound nowhere (sources unavailable) are not judged."""
-    last: dict[str, tuple[bool, str]] = {}
-    wanted = set(names)
-    for item in sources:
-        source, tree = item[1], tree_of(item)  # the tree the notebook reader kept, when it did
-        if tree is None:
-            continue
-        for node in _top_level(tree.body):
-            for name, literal in _bindings(node, wanted):
-                text = ast.get_source_segment(source, node) or name
-                text = " ".join(text.split())
-                last[name] = (literal, text if len(text) <= 80 else text[:77] + "...")
-    return {name: text for name, (literal, text) in last.items() if not literal}
-
-
-def _top_level(statements: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Module-level statements, also inside if/for/while/with/try blocks (not function or class bodies)."""
-    for node in statements:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        yield node
-        for field_name in ("body", "orelse", "finalbody"):
-            yield from _top_level([n for n in getattr(node, field_name, []) if isinstance(n, ast.stmt)])
-        for handler in getattr(node, "handlers", []):
-            yield from _top_level(handler.body)
-
-
-def _bindings(node: ast.stmt, wanted: set[str]) -> Iterator[tuple[str, bool]]:
-    """(name, bound to a literal?) for each name of ``wanted`` that ``node`` binds."""
-    if isinstance(node, ast.Assign):
-        for target in node.targets:
-            yield from _bind(target, node.value, wanted)
-    elif isinstance(node, ast.AnnAssign) and node.value is not None:
-        yield from _bind(node.target, node.value, wanted)
-    elif isinstance(node, ast.AugAssign):
-        yield from ((name, False) for name, _ in _bind(node.target, None, wanted))
-    elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
-        targets = [node.target] if isinstance(node, (ast.For, ast.AsyncFor)) else [i.optional_vars for i in node.items if i.optional_vars is not None]
-        for target in targets:
-            yield from ((name, False) for name, _ in _bind(target, None, wanted))
-    elif isinstance(node, (ast.Import, ast.ImportFrom)):
-        for alias in node.names:
-            bound = alias.asname or alias.name.split(".")[0]
-            if bound in wanted:
-                yield bound, False
-
-
-def _bind(target: ast.AST, value: ast.AST | None, wanted: set[str]) -> Iterator[tuple[str, bool]]:
-    if isinstance(target, ast.Name):
-        if target.id in wanted:
-            yield target.id, value is not None and is_literal(value)
-    elif isinstance(target, (ast.Tuple, ast.List)):
-        values = value.elts if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts) else [None] * len(target.elts)
-        for sub_target, sub_value in zip(target.elts, values):
-            yield from _bind(sub_target, sub_value, wanted)
-    elif isinstance(target, ast.Starred):
-        yield from _bind(target.value, None, wanted)
-    elif isinstance(target, (ast.Subscript, ast.Attribute)):
-        base = target.value
-        while isinstance(base, (ast.Subscript, ast.Attribute)):
-            base = base.value
-        if isinstance(base, ast.Name) and base.id in wanted:
-            yield base.id, False  # changed item by item: computed, not written out
-
-
-def _not_on_paper(ex: Exercise, computed: dict[str, str]) -> ExerciseResult:
-    lines = []
-    for name, statement in computed.items():
-        lines.append(
-            f"{name} should be the answer you worked out on paper, written out as numbers "
-            f"(for example `{name} = [1, 2, 3]` or `{name} = 42`), but your notebook computes it: `{statement}`."
-        )
-    lines.append(_GENERIC_HINTS["not-on-paper"] + " It earns no point until then.")
-    breakdown = {"values": {"passed": 0, "total": len(ex.names)}}
-    return ExerciseResult(ex.id, FORBIDDEN, "\n".join(lines), "not-on-paper", 0, len(ex.names), 0.0, breakdown)

@@ -71,7 +71,7 @@ UNSET: Any = _Unset()
 class Setting:
     """An argument that course.yml sets: ``grading.exercise_settings.<exercise>.<name>``,
     else the exercise's declared default (:attr:`Exercise.settings`).  Resolved when the
-    exercise is graded (:func:`~autograder.engine.evaluate.with_settings`), so only
+    exercise is graded (:func:`~autograder.engine.prepare.with_settings`), so only
     judged cases take one: no right answer is computed for them beforehand."""
 
     name: str

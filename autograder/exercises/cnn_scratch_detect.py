@@ -287,7 +287,7 @@ def speed_ratio(X, W, b, padding: int, seconds: float, sample: int = 8, processo
     """How many times faster than four nested loops a conv_forward call on (X, W, b) was.
 
     ``seconds`` is the call's time as the grader measured it (see
-    :func:`autograder.engine.evaluate._run_calls`): with ``processor``, the processor time of the
+    :func:`autograder.engine.calls.run_calls`): with ``processor``, the processor time of the
     learner's process, read from the kernel, which includes its decoding the batch and encoding the
     result (and the batch again, as it was after the call); otherwise a wall-clock time, which also
     includes this process's side of passing the data.  The passing is not the learner's: it is

@@ -200,7 +200,7 @@ class CompiledExercise(Exercise):
     compiled_seed: int = 0
 
     def precomputed_wrong(self, seed: int, count: int) -> dict:
-        """What :class:`~autograder.engine.evaluate.Prepared` caches of the wrong implementations, for ``seed``."""
+        """What :class:`~autograder.engine.prepare.Prepared` caches of the wrong implementations, for ``seed``."""
         return dict(self.wrong_outputs) if seed == self.compiled_seed else {}
 
 
@@ -527,7 +527,7 @@ def _compiled(variants: int) -> Callable:
 
 def _hidden_cases(exercise_id: str, cases: list[dict], compiled_seed: int) -> Callable:
     def hidden_cases(rng: np.random.Generator) -> list[Case]:
-        from ..engine.evaluate import case_rng
+        from ..engine.prepare import case_rng
 
         if rng.bit_generator.state != case_rng(compiled_seed, exercise_id).bit_generator.state:
             raise KitError(f"this learner kit holds the practice checks of seed {compiled_seed} only")

@@ -1,7 +1,7 @@
 """Random inputs for hidden checks, each labelled with what makes it interesting.
 
 Every generator takes the seeded ``numpy.random.Generator`` of one exercise
-(see :func:`autograder.engine.evaluate.case_rng`) and returns inputs that
+(see :func:`autograder.engine.prepare.case_rng`) and returns inputs that
 cover the catalog's ground: odd and even sizes, a kernel longer than the
 signal, size-1 edges, negative and float values, integer dtypes including
 ``uint8`` (large enough to wrap around if computed in ``uint8``), and sizes

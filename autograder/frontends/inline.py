@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..engine import codec
-from ..engine.evaluate import MISSING, NOT_IMPLEMENTED, PASSED, evaluate, prepare
+from ..engine.evaluate import evaluate
+from ..engine.prepare import prepare
+from ..engine.result import MISSING, NOT_IMPLEMENTED, PASSED
 from ..engine.forbidden import ForbiddenCall, Tripwires
 from ..engine.outcome import Call, NameInfo, Outcome, Raised, WorkPath
 from ..engine.traceback_info import describe as describe_traceback

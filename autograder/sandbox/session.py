@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..engine import codec
-from ..engine.evaluate import ERROR, MISSING, NOT_IMPLEMENTED, TIMEOUT
+from ..engine.result import ERROR, MISSING, NOT_IMPLEMENTED, TIMEOUT
 from ..engine.outcome import Call, NameInfo, Outcome, Raised, WorkPath
 from ..notebook.load import Bounds, Program, ProgramCell, imported_modules
 from . import child, confine, cpuclock, identity, servers

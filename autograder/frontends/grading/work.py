@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ...pipeline import Whose, grade_program, prepare_assignment, unreadable
-from ...engine.evaluate import ERROR, Prepared
+from ...engine.prepare import Prepared
+from ...engine.result import ERROR
 from ...engine.seeds import student_seed
 from ...engine.spec import CreditWeights
 from ...exercises import for_assignment
@@ -142,7 +143,7 @@ def grade_task(task: dict, *, batch: "Batch | None" = None) -> dict:
 
 
 def _grader_failed(exercise_id: str, reason: str):
-    from ...engine.evaluate import ExerciseResult
+    from ...engine.result import ExerciseResult
 
     return ExerciseResult(exercise_id, ERROR, f"the grader could not grade this notebook ({reason}); it will be graded again on the next run.")
 

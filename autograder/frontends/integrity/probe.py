@@ -29,7 +29,8 @@ import numpy as np
 
 from ...engine.codec import Opaque
 from ...engine.compare import compare
-from ...engine.evaluate import FORBIDDEN, MISSING, NOT_IMPLEMENTED, Prepared, prepare
+from ...engine.prepare import Prepared, prepare
+from ...engine.result import FORBIDDEN, MISSING, NOT_IMPLEMENTED
 from ...pipeline import grade_program
 from ...sandbox.session import Limits, Session
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...course import Course
-from ...engine.evaluate import UNSET, prepare
+from ...engine.prepare import prepare
+from ...engine.spec import UNSET
 from ...engine.numbers import draw_for
 from ...engine.spec import Case, Exercise, Tolerance
 from ...exercises import for_assignment
