@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from .compare import compare
 from .spec import Exercise, Misconception
 
 #: Draws tried before giving up on numbers other than the lesson's (a declaration's draw that cannot avoid them).
