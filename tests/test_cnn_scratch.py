@@ -266,53 +266,48 @@ def test_the_speed_check_gives_the_solution_the_same_verdict_on_a_busy_machine(c
     assert loaded.seconds < 3 * quiet.seconds + 0.05
 
 
+#: What the attacks that run the loops in another process share: the loops' result passed back
+#: through a pipe, as bytes.
+PIPE = '''
+import os as _os
+
+def _send(r, w, X, W, b, stride, padding):
+    _os.close(r)
+    with _os.fdopen(w, "wb") as f:
+        f.write(_loops(X, W, b, stride, padding).tobytes())
+
+def _receive(r, w, X, W, stride, padding):
+    _os.close(w)
+    with _os.fdopen(r, "rb") as f:
+        data = f.read()
+    X, W = np.asarray(X), np.asarray(W)
+    shape = (len(X), len(W), (X.shape[2] + 2 * padding - W.shape[2]) // stride + 1, (X.shape[3] + 2 * padding - W.shape[3]) // stride + 1)
+    return np.frombuffer(data).reshape(shape)
+'''
 #: Attacks on the processor clock: the loops' work done where the learner's process's clock does not
 #: count it. Each must be timed by the wall clock instead, and fail.
 OFFLOADED = {
-    "a forked process": '''
-import os as _os
-
-def _shape(X, W, stride, padding):
-    X, W = np.asarray(X), np.asarray(W)
-    return (len(X), len(W), (X.shape[2] + 2 * padding - W.shape[2]) // stride + 1, (X.shape[3] + 2 * padding - W.shape[3]) // stride + 1)
-
+    "a forked process": PIPE + '''
 def conv_forward(X, W, b, stride=1, padding=0):
     r, w = _os.pipe()
     pid = _os.fork()
     if pid == 0:
-        _os.close(r)
-        data = _loops(X, W, b, stride, padding).tobytes()
-        with _os.fdopen(w, "wb") as f:
-            f.write(data)
+        _send(r, w, X, W, b, stride, padding)
         _os._exit(0)
-    _os.close(w)
-    with _os.fdopen(r, "rb") as f:
-        data = f.read()
+    out = _receive(r, w, X, W, stride, padding)
     _os.waitpid(pid, 0)
-    return np.frombuffer(data).reshape(_shape(X, W, stride, padding))
+    return out
 ''',
-    "an orphan that has ended": '''
-import os as _os
-
-def _shape(X, W, stride, padding):
-    X, W = np.asarray(X), np.asarray(W)
-    return (len(X), len(W), (X.shape[2] + 2 * padding - W.shape[2]) // stride + 1, (X.shape[3] + 2 * padding - W.shape[3]) // stride + 1)
-
+    "an orphan that has ended": PIPE + '''
 def conv_forward(X, W, b, stride=1, padding=0):
     r, w = _os.pipe()
     pid = _os.fork()
     if pid == 0:
         if _os.fork() == 0:
-            _os.close(r)
-            data = _loops(X, W, b, stride, padding).tobytes()
-            with _os.fdopen(w, "wb") as f:
-                f.write(data)
+            _send(r, w, X, W, b, stride, padding)
         _os._exit(0)
-    _os.close(w)
     _os.waitpid(pid, 0)
-    with _os.fdopen(r, "rb") as f:
-        data = f.read()
-    return np.frombuffer(data).reshape(_shape(X, W, stride, padding))
+    return _receive(r, w, X, W, stride, padding)
 ''',
     "a thread": '''
 import threading as _threading

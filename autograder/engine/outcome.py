@@ -38,6 +38,17 @@ class WorkPath:
         return hash(("WorkPath", self.name))
 
 
+def mentions_workpath(obj: Any) -> bool:
+    """Whether ``obj`` (arguments: tuples, lists and dicts of values) holds a :class:`WorkPath`."""
+    if isinstance(obj, WorkPath):
+        return True
+    if type(obj) in (tuple, list):
+        return any(mentions_workpath(v) for v in obj)
+    if type(obj) is dict:
+        return any(mentions_workpath(v) for v in obj.values())
+    return False
+
+
 @dataclass
 class NameInfo:
     """What the learner's program left under one name.

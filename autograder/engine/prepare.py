@@ -15,7 +15,7 @@ import numpy as np
 
 from .codec import roundtrip
 from .compare import compare
-from .outcome import WorkPath
+from .outcome import WorkPath, mentions_workpath
 from .spec import UNSET, Case, CreditWeights, ErrorCase, Exercise, InputFile, Setting, resolve_weights
 
 
@@ -198,23 +198,13 @@ def materialize(files: Sequence[InputFile], *arguments: Any) -> Iterator[Path | 
     None when there are no files and no :class:`WorkPath` among ``arguments``
     (most cases), so that preparing a check costs no folder.
     """
-    if not files and not _mentions_workpath(arguments):
+    if not files and not mentions_workpath(arguments):
         yield None
         return
     with tempfile.TemporaryDirectory(prefix="autograder-ref-") as tmp:
         for f in files:
             (Path(tmp) / f.name).write_bytes(f.data)
         yield Path(tmp)
-
-
-def _mentions_workpath(obj: Any) -> bool:
-    if isinstance(obj, WorkPath):
-        return True
-    if type(obj) in (tuple, list):
-        return any(_mentions_workpath(v) for v in obj)
-    if type(obj) is dict:
-        return any(_mentions_workpath(v) for v in obj.values())
-    return False
 
 
 def resolve(obj: Any, folder: Path | None) -> Any:

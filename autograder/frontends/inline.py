@@ -26,10 +26,10 @@ from typing import Any, Sequence
 
 from ..engine import codec
 from ..engine.evaluate import evaluate
-from ..engine.prepare import prepare
+from ..engine.prepare import prepare, resolve
 from ..engine.result import MISSING, NOT_IMPLEMENTED, PASSED
 from ..engine.forbidden import ForbiddenCall, Tripwires
-from ..engine.outcome import Call, NameInfo, Outcome, Raised, WorkPath
+from ..engine.outcome import Call, NameInfo, Outcome, Raised
 from ..engine.traceback_info import describe as describe_traceback
 from ..engine.traceback_info import origin as traceback_origin
 from ..exercises import get
@@ -177,8 +177,8 @@ class InProcessCaller:
             folder = Path(tmp)
             for f in call.files:
                 (folder / f.name).write_bytes(f.data)
-            args = codec.roundtrip(_resolve(call.args, folder))
-            kwargs = codec.roundtrip(_resolve(call.kwargs, folder))
+            args = codec.roundtrip(resolve(call.args, folder))
+            kwargs = codec.roundtrip(resolve(call.kwargs, folder))
             args, kwargs = codec.plain_values(args), codec.plain_values(kwargs)
             outcome = Outcome()
             started, processor = time.perf_counter(), time.process_time()
@@ -201,16 +201,6 @@ class InProcessCaller:
                 if path.is_file() and not path.is_symlink():
                     outcome.files[name] = path.read_bytes()
         return outcome
-
-
-def _resolve(obj: Any, folder: Path) -> Any:
-    if isinstance(obj, WorkPath):
-        return str(folder / obj.name)
-    if type(obj) is tuple:
-        return tuple(_resolve(v, folder) for v in obj)
-    if type(obj) is dict:
-        return {k: _resolve(v, folder) for k, v in obj.items()}
-    return obj
 
 
 @contextlib.contextmanager

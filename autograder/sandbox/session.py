@@ -20,9 +20,7 @@ writes a folder the child can change.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
-import multiprocessing
 import os
 import shutil
 import signal
@@ -37,7 +35,7 @@ from typing import Any, Sequence
 
 from ..engine import codec
 from ..engine.result import ERROR, MISSING, NOT_IMPLEMENTED, TIMEOUT
-from ..engine.outcome import Call, NameInfo, Outcome, Raised, WorkPath
+from ..engine.outcome import Call, NameInfo, Outcome, Raised, mentions_workpath
 from ..notebook.load import Bounds, Program, ProgramCell, imported_modules
 from . import child, confine, cpuclock, identity, servers
 
@@ -642,7 +640,7 @@ class Session:
                 entry["files"] = [[f.name, codec.bytes_to_plain(f.data)] for f in call.files]
             if call.outputs:
                 entry["outputs"] = list(call.outputs)
-            if call.files or call.outputs or _has_workpath((call.args, call.kwargs)):
+            if call.files or call.outputs or mentions_workpath((call.args, call.kwargs)):
                 entry["folder"] = True
             size = len(codec.dumps(entry))
             limits.append(CALL_REPLY_BASE + CALL_REPLY_FACTOR * size + (self.limits.max_file_mb * 1024 * 1024 * 4 // 3 if call.outputs else 0))
@@ -699,13 +697,3 @@ class Session:
 
 def _mb(n: int) -> str:
     return f"{n / MB:.1f} MB" if n >= MB / 10 else f"{n / 1024:.0f} KB"
-
-
-def _has_workpath(obj: Any) -> bool:
-    if isinstance(obj, WorkPath):
-        return True
-    if type(obj) in (tuple, list):
-        return any(_has_workpath(v) for v in obj)
-    if type(obj) is dict:
-        return any(_has_workpath(v) for v in obj.values())
-    return False
