@@ -45,20 +45,27 @@ def run_calls(prepared: Prepared, caller: Caller, timeout: float) -> list[Outcom
         if left <= 0:
             outcomes.append(Outcome(timed_out=True))
             break
-        got = _timed_call(caller, name, calls, left, ex.forbidden, processor) if timed else \
-            caller.call(name, calls, timeout=left, forbidden=ex.forbidden)
+        if timed:
+            got, walls = _timed_call(caller, name, calls, left, ex.forbidden, processor)
+        else:
+            got = caller.call(name, calls, timeout=left, forbidden=ex.forbidden)
         if timed and got and not got[0].timed_out and not got[0].crashed:
             again = getattr(checks[start].case, "again", ()) or ()
+            times = [got[0].seconds] if got[0].processor else []
             for n in range(TIMED_REPEATS - 1):
                 left = deadline - time.monotonic()
                 more = [Call(*again[n], checks[start].case.files, outputs)] if n < len(again) else calls
-                repeat = _timed_call(caller, name, more, left, ex.forbidden, processor) if left > 0 else []
+                repeat, wall = _timed_call(caller, name, more, left, ex.forbidden, processor) if left > 0 else ([], [])
                 if len(repeat) != 1 or repeat[0].timed_out or repeat[0].crashed or repeat[0].raised is not None:
                     break
-                got[0].seconds = min(got[0].seconds, repeat[0].seconds)
-                got[0].processor = got[0].processor and repeat[0].processor
+                walls += wall
+                if repeat[0].processor:
+                    times.append(repeat[0].seconds)
                 if n < len(again):
                     got[0].again.append(repeat[0].value)
+            # processor times when every call had one; else the wall-clock times of them all
+            got[0].processor = len(times) == len(walls)
+            got[0].seconds = min(times if got[0].processor else walls)
         for check, outcome in zip(checks[start:end], got):
             if getattr(check.case, "then", None) and not (outcome.timed_out or outcome.crashed):
                 _then(check.case.then, outcome, caller, deadline, ex.forbidden)
@@ -71,17 +78,17 @@ def run_calls(prepared: Prepared, caller: Caller, timeout: float) -> list[Outcom
     return outcomes
 
 
-def _timed_call(caller: Caller, name: str, calls: list, left: float, forbidden: tuple[str, ...], processor: bool) -> list[Outcome]:
-    """One timed call: its ``seconds`` are the learner's processor time where the caller can read it
-    (``processor`` set), else the grader's wall-clock time of the whole call."""
+def _timed_call(caller: Caller, name: str, calls: list, left: float, forbidden: tuple[str, ...],
+                processor: bool) -> tuple[list[Outcome], list[float]]:
+    """One timed call and the grader's wall-clock time of it (in a list, for the repeats to join); the
+    first outcome's ``seconds`` are the learner's processor time where the caller could read it
+    (``processor`` set on it)."""
     started = time.perf_counter()
     if processor:
         got = caller.call(name, calls, timeout=left, forbidden=forbidden, timed=True)
     else:
         got = caller.call(name, calls, timeout=left, forbidden=forbidden)
-    if got and not got[0].processor:
-        got[0].seconds = time.perf_counter() - started
-    return got
+    return got, [time.perf_counter() - started]
 
 
 def _then(then: tuple, outcome: Outcome, caller: Caller, deadline: float, forbidden: tuple[str, ...]) -> None:

@@ -250,6 +250,8 @@ class Session:
     _skip: set[int] = field(default_factory=set)
     _cells: dict[int, _CellReport] = field(default_factory=dict)
     _deadline: float = 0.0
+    #: (the started child's pid, the learner's process below it: see cpuclock.learner_process)
+    _learner: tuple[int, int | None] | None = None
     load_seconds: float = 0.0
 
     # -- lifecycle -----------------------------------------------------------
@@ -624,7 +626,9 @@ class Session:
             return [Outcome(timed_out=True)]
         if not timed:
             return self._call(name, calls, timeout, forbidden)
-        learner = cpuclock.learner_process(self._process.pid)
+        if self._learner is None or self._learner[0] != self._process.pid:  # found once per child
+            self._learner = (self._process.pid, cpuclock.learner_process(self._process.pid))
+        learner = self._learner[1]
         before = cpuclock.read(learner)
         outcomes = self._call(name, calls, timeout, forbidden)
         spent = cpuclock.between(before, cpuclock.read(learner))
