@@ -24,16 +24,16 @@ ROOT = Path(__file__).resolve().parent.parent
 #: xdist would otherwise order files by their number of tests), so these go first and the workers finish
 #: together, instead of one starting a three-minute file when the other is nearly done.
 SLOWEST_FIRST = (
-    "test_readme_instructor.py",   # 180 s: a fresh clone, `make demo`, the README's nbgrader commands
-    "test_misconceptions.py",      # 150 s
-    "test_nbgrader_e2e.py",        # 145 s
-    "test_kit_agreement.py",       # 75 s
-    "test_notebook_agreement.py",  # 60 s
-    "test_nbgrader_robust.py",     # 60 s
-    "test_cnn_scratch.py",         # 45 s
-    "test_kit_variants.py",        # 35 s
-    "test_variants.py",            # 35 s
-    "test_integrity.py",           # 35 s
+    "test_readme_instructor.py",   # 110 s: a fresh clone, `make demo`, the README's nbgrader commands
+    "test_nbgrader_e2e.py",        # 70 s
+    "test_kit_agreement.py",       # 70 s
+    "test_misconceptions.py",      # 65 s
+    "test_notebook_agreement.py",  # 55 s
+    "test_cnn_scratch.py",         # 50 s
+    "test_nbgrader_robust.py",     # 40 s
+    "test_nbgrader_sync.py",       # 40 s
+    "test_hostile_holes.py",       # 40 s
+    "test_hostile.py",             # 40 s
 )
 
 
